@@ -1,0 +1,63 @@
+/**
+ * Typed errors with stable codes. Every failure larder reports carries a `code` that never
+ * changes meaning, the `operation` that failed, and a message written for the person who has
+ * to fix it. One table in http/ maps codes to HTTP statuses; the CLI maps them to exit codes.
+ */
+export const ERROR_CODES = [
+  'E_CONFIG_INVALID', // the config file or a flag is wrong (exit 2)
+  'E_USAGE', // bad command-line usage (exit 2)
+  'E_BAD_REQUEST', // malformed name, traversal, bad encoding (400)
+  'E_NOT_FOUND', // nothing in the searched repositories has it (404)
+  'E_REPOSITORY_UNKNOWN', // no repository by that name (404)
+  'E_METHOD_NOT_ALLOWED', // (405)
+  'E_NOT_ACCEPTABLE', // no representation fits the Accept header (406)
+  'E_TOO_LARGE', // request or metadata document over a limit (413 / 502)
+  'E_BAD_DIGEST', // a digest string that is not a valid SRI / hex digest
+  'E_INTEGRITY_MISMATCH', // bytes do not match the advertised digest (502)
+  'E_INGESTION_IN_PROGRESS', // past the ingestion deadline; the fetch goes on (404)
+  'E_UPSTREAM_UNREACHABLE', // connection refused, DNS failure, reset (502)
+  'E_UPSTREAM_TIMEOUT', // connect, headers or body timed out (504)
+  'E_UPSTREAM_STATUS', // upstream answered 5xx or an unexpected status (502)
+  'E_UPSTREAM_BAD_RESPONSE', // unparseable metadata, truncated body (502)
+  'E_UPSTREAM_COOLDOWN', // breaker open: larder is not calling that upstream for a while (503)
+  'E_OFFLINE', // offline mode and nothing retained (504)
+  'E_STORE', // the data directory failed (500)
+  'E_INTERNAL', // a bug (500)
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface LarderErrorOptions {
+  /** What larder was doing, e.g. `npm.packument`, `store.write`, `upstream.request`. */
+  operation?: string;
+  cause?: unknown;
+  /** Extra facts for logs and JSON error bodies (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class LarderError extends Error {
+  readonly code: ErrorCode;
+  readonly operation: string | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: LarderErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LarderError';
+    this.code = code;
+    this.operation = options.operation;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isLarderError(value: unknown, code?: ErrorCode): value is LarderError {
+  return value instanceof LarderError && (code === undefined || value.code === code);
+}
+
+/** A short description of any thrown value, for logs and messages. */
+export function describeError(value: unknown): string {
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return typeof code === 'string' && !value.message.includes(code) ? `${code}: ${value.message}` : value.message;
+  }
+  return String(value);
+}
