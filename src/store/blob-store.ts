@@ -1,0 +1,130 @@
+/**
+ * The content-addressed blob store: cacache under `<dataDir>/blobs-v1`, one blob per digest for
+ * the whole domain. Each blob is also indexed under its own integrity string as the key, so
+ * `cacache verify` (which deletes content no index entry refers to) keeps it.
+ *
+ * Every digest goes through parseIntegrity first (cacache stores junk unverified), every write
+ * is verified before it lands (see blob-write.ts), and every read is verified while it streams
+ * with the last chunk held back (see verifying-reader.ts). Memory stays flat: bodies stream in
+ * 64 KiB chunks and are never buffered whole.
+ */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { LarderError, describeError } from '../errors.js';
+import { parseIntegrity } from '../domain/integrity.js';
+import type { BlobStore, BlobWrite, BlobWriteExpectation, StoredBlob } from './types.js';
+import { cacache, contentPath, removeIndexEntry } from './cacache-layout.js';
+import { startBlobWrite } from './blob-write.js';
+import { VerifyingReader } from './verifying-reader.js';
+
+const READ_CHUNK_BYTES = 64 * 1024;
+
+function isAbsent(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export class CacacheBlobStore implements BlobStore {
+  readonly #dir: string;
+  readonly #writes = new Set<BlobWrite>();
+  readonly #reads = new Set<Readable>();
+  #closed = false;
+
+  /** @param dir the cacache directory, `<dataDir>/blobs-v1` */
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  #storeError(operation: string, error: unknown, what: string): LarderError {
+    return new LarderError('E_STORE', `${what} in ${this.#dir}: ${describeError(error)}`, { operation, cause: error });
+  }
+
+  #checkOpen(operation: string): void {
+    if (this.#closed) {
+      throw new LarderError('E_STORE', `The blob store at ${this.#dir} is closed`, { operation });
+    }
+  }
+
+  async has(integrity: string): Promise<StoredBlob | null> {
+    const sri = parseIntegrity(integrity);
+    try {
+      const info = await stat(contentPath(this.#dir, sri));
+      return info.isFile() ? { integrity: sri, size: info.size } : null;
+    } catch (error) {
+      if (isAbsent(error)) return null;
+      throw this.#storeError('store.has', error, `Could not look up blob ${sri}`);
+    }
+  }
+
+  write(expect: BlobWriteExpectation): BlobWrite {
+    this.#checkOpen('store.write');
+    const integrity = expect.integrity === undefined ? undefined : parseIntegrity(expect.integrity);
+    const { size } = expect;
+    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+      throw new LarderError('E_INTERNAL', `A blob write was given an invalid expected size: ${String(size)}`, {
+        operation: 'store.write',
+      });
+    }
+    if (integrity === undefined && size === undefined) {
+      // Without either, a truncated body would be stored as valid (DESIGN §5).
+      throw new LarderError('E_INTERNAL', 'A blob write needs an expected integrity or size; larder never stores unverifiable bytes', {
+        operation: 'store.write',
+      });
+    }
+    const write: BlobWrite = startBlobWrite(this.#dir, { integrity, size }, () => this.#writes.delete(write));
+    this.#writes.add(write);
+    return write;
+  }
+
+  async read(integrity: string): Promise<{ size: number; stream: Readable } | null> {
+    this.#checkOpen('store.read');
+    const sri = parseIntegrity(integrity);
+    const file = contentPath(this.#dir, sri);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (isAbsent(error)) return null;
+      throw this.#storeError('store.read', error, `Could not open blob ${sri}`);
+    }
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (error) {
+      await handle.close();
+      throw this.#storeError('store.read', error, `Could not open blob ${sri}`);
+    }
+    // The open handle keeps the bytes readable even if the blob is removed meanwhile.
+    const source = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+    const verifier = new VerifyingReader(sri, () => this.remove(sri));
+    source.on('error', (error) => verifier.destroy(this.#storeError('store.read', error, `Could not read blob ${sri}`)));
+    // A consumer that goes away destroys the verifier; the source (and its descriptor) goes too.
+    verifier.on('close', () => {
+      source.destroy();
+      this.#reads.delete(verifier);
+    });
+    source.pipe(verifier);
+    this.#reads.add(verifier);
+    return { size, stream: verifier };
+  }
+
+  async remove(integrity: string): Promise<void> {
+    const sri = parseIntegrity(integrity);
+    try {
+      await cacache.rm.content(this.#dir, sri);
+      await removeIndexEntry(this.#dir, sri);
+    } catch (error) {
+      throw this.#storeError('store.remove', error, `Could not remove blob ${sri}`);
+    }
+  }
+
+  /** Aborts writes still in progress (nothing partial is kept) and ends open reads. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const closing = new LarderError('E_STORE', `The blob store at ${this.#dir} is closing`, { operation: 'store.close' });
+    const writes = [...this.#writes];
+    for (const write of writes) write.stream.destroy(closing);
+    for (const read of this.#reads) read.destroy(closing);
+    await Promise.allSettled(writes.map((write) => write.committed));
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Typed records on top of a RecordStore, and the one place that knows the key scheme.
+ *
+ * Keys are `<kind>/<repository>/<format>/<package>[/<variant>]`, each free-form part passed
+ * through encodeURIComponent, which escapes `/` (and `@`, `:`, `%`): no package name, scoped npm
+ * names included, can produce a separator, so two different coordinates never share a key and a
+ * prefix such as `pkg/<repository>/` never matches another repository whose name merely starts
+ * the same way.
+ *
+ * Retention is one record per package version set: `PackageRecord.versions` keyed by version.
+ * Versions are looked up as own properties only, so a version string like `__proto__` or
+ * `constructor` is data, never the object's prototype.
+ */
+import { createHash } from 'node:crypto';
+import { LarderError } from '../errors.js';
+import type { Format, RetainedVersion, VersionStatus } from '../domain/types.js';
+import type { MetadataEntry, PackageRecord, RecordStore } from './types.js';
+
+function part(value: string, what: string): string {
+  if (value === '') {
+    throw new LarderError('E_BAD_REQUEST', `The ${what} name is empty`, { operation: 'store.key' });
+  }
+  try {
+    return encodeURIComponent(value);
+  } catch (error) {
+    // encodeURIComponent throws URIError only for a lone UTF-16 surrogate.
+    throw new LarderError('E_BAD_REQUEST', `The ${what} name is not valid Unicode`, { operation: 'store.key', cause: error });
+  }
+}
+
+/** The key scheme. Exported for tests and for tools that inspect the database. */
+export const recordKeys = {
+  packages(repository: string, format?: Format): string {
+    return `pkg/${part(repository, 'repository')}/${format === undefined ? '' : `${format}/`}`;
+  },
+  package(repository: string, format: Format, pkg: string): string {
+    return `${recordKeys.packages(repository, format)}${part(pkg, 'package')}`;
+  },
+  metadata(repository: string, format: Format, pkg: string, variant: string): string {
+    return `meta/${part(repository, 'repository')}/${format}/${part(pkg, 'package')}/${part(variant, 'variant')}`;
+  },
+};
+
+function versionOf(record: PackageRecord | undefined, version: string): RetainedVersion | undefined {
+  return record !== undefined && Object.hasOwn(record.versions, version) ? record.versions[version] : undefined;
+}
+
+/** A new revision whenever status changes; chained, so returning to an earlier status is still new. */
+function nextRevision(previous: string, status: VersionStatus): string {
+  return createHash('sha256').update(previous).update('\0').update(status).digest('base64url').slice(0, 22);
+}
+
+/** Package versions retained per repository (DESIGN §1 Retention). */
+export class RetentionRecords {
+  readonly #records: RecordStore;
+
+  constructor(records: RecordStore) {
+    this.#records = records;
+  }
+
+  getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined> {
+    return this.#records.get<PackageRecord>(recordKeys.package(repository, format, pkg));
+  }
+
+  async getVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined> {
+    return versionOf(await this.getPackage(repository, format, pkg), version);
+  }
+
+  /**
+   * Retains a version in a repository. Idempotent: retained bytes never change, so a version
+   * already retained there is kept exactly as it is and `version` is ignored.
+   */
+  async retain(repository: string, version: RetainedVersion): Promise<void> {
+    await this.#records.update<PackageRecord>(recordKeys.package(repository, version.format, version.package), (current) => {
+      if (versionOf(current, version.version) !== undefined) return current;
+      return {
+        repository,
+        format: version.format,
+        package: version.package,
+        // A computed key defines an own property even for `__proto__`.
+        versions: { ...current?.versions, [version.version]: version },
+      };
+    });
+  }
+
+  /**
+   * Changes a retained version's status (and so its revision). Returns the version as stored,
+   * or undefined when it is not retained. A Disposed version cannot be restored.
+   */
+  async setStatus(repository: string, format: Format, pkg: string, version: string, status: VersionStatus): Promise<RetainedVersion | undefined> {
+    let updated: RetainedVersion | undefined;
+    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+      const existing = versionOf(current, version);
+      if (current === undefined || existing === undefined) return current;
+      if (existing.status === status) {
+        updated = existing;
+        return current;
+      }
+      if (existing.status === 'Disposed') {
+        throw new LarderError('E_BAD_REQUEST', `${pkg}@${version} in ${repository} is Disposed; a disposed version cannot be restored`, {
+          operation: 'store.setStatus',
+        });
+      }
+      updated = { ...existing, status, revision: nextRevision(existing.revision, status) };
+      return { ...current, versions: { ...current.versions, [version]: updated } };
+    });
+    return updated;
+  }
+
+  /** Deletes a version's record; the package record goes with its last version. Returns what was removed. */
+  async removeVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined> {
+    let removed: RetainedVersion | undefined;
+    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+      removed = versionOf(current, version);
+      if (current === undefined || removed === undefined) return current;
+      const versions = { ...current.versions };
+      delete versions[version];
+      return Object.keys(versions).length === 0 ? undefined : { ...current, versions };
+    });
+    return removed;
+  }
+
+  /** Every package with retained versions in a repository (optionally one format), in key order. */
+  async *listPackages(repository: string, format?: Format): AsyncIterable<PackageRecord> {
+    for await (const [, record] of this.#records.entries<PackageRecord>(recordKeys.packages(repository, format))) {
+      yield record;
+    }
+  }
+}
+
+/** Cached metadata documents per repository (gateway), package and variant. */
+export class MetadataRecords {
+  readonly #records: RecordStore;
+
+  constructor(records: RecordStore) {
+    this.#records = records;
+  }
+
+  get(repository: string, format: Format, pkg: string, variant: string): Promise<MetadataEntry | undefined> {
+    return this.#records.get<MetadataEntry>(recordKeys.metadata(repository, format, pkg, variant));
+  }
+
+  set(repository: string, format: Format, pkg: string, variant: string, entry: MetadataEntry): Promise<void> {
+    return this.#records.set(recordKeys.metadata(repository, format, pkg, variant), entry);
+  }
+
+  /** Records a successful revalidation (a 304): the stored document is fresh again. No-op when absent. */
+  async touch(repository: string, format: Format, pkg: string, variant: string, fetchedAt: number): Promise<void> {
+    await this.#records.update<MetadataEntry>(recordKeys.metadata(repository, format, pkg, variant), (current) =>
+      current === undefined ? undefined : { ...current, fetchedAt },
+    );
+  }
+
+  async remove(repository: string, format: Format, pkg: string, variant: string): Promise<boolean> {
+    return this.#records.delete(recordKeys.metadata(repository, format, pkg, variant));
+  }
+}
