@@ -1,0 +1,34 @@
+/**
+ * The npm protocol as pure code: request paths, names, packuments. No disk, no sockets.
+ * Import from here; the files behind it are one job each.
+ */
+export { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE, wantsAbbreviated } from './accept.js';
+export { INSTALL_FIELDS, abbreviate, abbreviateVersion, isAbbreviated } from './abbreviate.js';
+export { highestVersion, mergeRetained } from './merge.js';
+export {
+  MAX_NAME_LENGTH,
+  classifyNpmPath,
+  isExactVersion,
+  isScoped,
+  packumentPath,
+  tarballFilename,
+  tarballPath,
+  unscopedName,
+  validatePackageName,
+  validateVersion,
+  type NpmRequest,
+} from './names.js';
+export {
+  RETAINED_TIME_FIELD,
+  dependencyRanges,
+  isJsonObject,
+  modifiedAt,
+  parsePackument,
+  resolveSpec,
+  tarballDigest,
+  versionManifest,
+  type JsonObject,
+  type Packument,
+  type VersionManifest,
+} from './packument.js';
+export { rewriteForClient, upstreamTarballPath } from './tarball-url.js';

@@ -1,0 +1,50 @@
+/**
+ * What the engine needs to know about a package format. Each format implements this once
+ * (formats/npm/protocol.ts, …); the engine's caching, retention and outage logic is shared.
+ * Pure: no disk, no sockets.
+ */
+import type { Format, RetainedVersion } from '../domain/types.js';
+
+/** A request for one metadata document of one package from one upstream. */
+export interface MetadataRequest {
+  url: URL;
+  headers: Record<string, string>;
+}
+
+export interface ParsedMetadata<Doc> {
+  doc: Doc;
+  /** What to store: the document re-serialised in the requested variant. */
+  body: string;
+  contentType: string;
+  /** Format-specific modification time, to refuse an answer older than the cached one. */
+  modifiedAt?: number;
+}
+
+/** Where to fetch one asset from and what its bytes must hash to. */
+export interface AssetLocation {
+  url: URL;
+  integrity: string;
+  size?: number;
+}
+
+export interface FormatProtocol<Doc> {
+  readonly format: Format;
+  /** `variant` distinguishes representations cached separately (npm: `full` / `abbreviated`). */
+  metadataRequest(upstreamBase: URL, pkg: string, variant: string): MetadataRequest;
+  /** Parses an upstream answer; throws E_UPSTREAM_BAD_RESPONSE when it is not what was asked. */
+  parseMetadata(body: string, contentType: string, pkg: string, variant: string): ParsedMetadata<Doc>;
+  /** Parses a body this protocol stored earlier. */
+  decodeStored(body: string, pkg: string): Doc;
+  hasVersion(doc: Doc, version: string): boolean;
+  /** The variant whose document is used to find an asset's digest (the smallest one). */
+  readonly assetMetadataVariant: string;
+  assetContentType(assetName: string): string;
+  locateAsset(doc: Doc, upstreamBase: URL, pkg: string, version: string, assetName: string): AssetLocation | undefined;
+  /** The version's own metadata, snapshotted when the version is retained. */
+  versionManifest(doc: Doc, version: string): unknown;
+  /**
+   * The union a client sees: upstream documents in search order (earlier wins) plus every
+   * version the searched repositories retain. Undefined when there is nothing to show.
+   */
+  union(docs: Doc[], pkg: string, retained: RetainedVersion[], variant: string): Doc | undefined;
+}
