@@ -2,8 +2,27 @@
  * Composition root: the one place that builds the concrete stores and clients and wires them
  * into the HTTP server. Building is separate from listening so tests can listen on port 0.
  */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { LarderConfig } from './config/types.js';
+import { createNpmRegistryResolver } from './config/npm-registry.js';
+import type { LarderConfig, RepositoryConfig } from './config/types.js';
+import { AssetFiller } from './engine/asset-fill.js';
+import { AssetService } from './engine/asset-service.js';
+import { OriginBreaker } from './engine/breaker.js';
+import type { ChainContext } from './engine/chain.js';
+import { MetadataCache } from './engine/metadata-cache.js';
+import { LarderError } from './errors.js';
+import { createNpmHandler } from './http/npm-handler.js';
+import { createRouter } from './http/router.js';
+import { createHttpServer } from './http/server.js';
+import { CacacheBlobStore } from './store/blob-store.js';
+import { SqliteRecordStore } from './store/record-store.js';
+import { MetadataRecords, RetentionRecords } from './store/records.js';
+import { larderUserAgent, UndiciUpstreamClient } from './upstream/client.js';
+import { createPassthrough } from './upstream/passthrough.js';
 
 export interface StartOptions {
   logger: Logger;
@@ -13,9 +32,102 @@ export interface RunningLarder {
   /** e.g. `http://127.0.0.1:7878` (the real port when the config asked for 0). */
   url: string;
   port: number;
+  /** Waits for background refreshes and fills in flight (tests use it before asserting on the store). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startLarder(_config: LarderConfig, _options: StartOptions): Promise<RunningLarder> {
-  throw new Error('not wired yet');
+/** Blob and record layouts are versioned so a later layout can migrate. */
+export const BLOB_DIR = 'blobs-v1';
+export const RECORD_FILE = 'records-v1.sqlite';
+
+export async function startLarder(config: LarderConfig, options: StartOptions): Promise<RunningLarder> {
+  const log = options.logger;
+  await mkdir(config.dataDir, { recursive: true }).catch((error: unknown) => {
+    throw new LarderError('E_STORE', `cannot create the data directory ${config.dataDir}; give a writable one with --data-dir`, { operation: 'app.start', cause: error });
+  });
+  const records = await SqliteRecordStore.open(join(config.dataDir, RECORD_FILE));
+  const blobs = new CacacheBlobStore(join(config.dataDir, BLOB_DIR));
+  const retention = new RetentionRecords(records);
+  const client = new UndiciUpstreamClient(config.upstream);
+  const breaker = new OriginBreaker({ threshold: config.upstream.breakerThreshold, cooldownMs: config.upstream.breakerCooldownMs });
+  const passthrough = createPassthrough({ timeoutMs: config.upstream.headersTimeoutMs });
+
+  // The server is built after the parts that need its address (the npm registry's self check).
+  const built: { server?: Server } = {};
+  const listening = (): { host: string; port: number } | undefined => {
+    const address = built.server?.address();
+    return address !== null && typeof address === 'object' ? { host: config.listen.host, port: (address as AddressInfo).port } : undefined;
+  };
+  const npmRegistry = createNpmRegistryResolver({ self: listening });
+  const chain: ChainContext = {
+    repositories: config.repositories,
+    connectionBase: async (repository: RepositoryConfig) => {
+      const external = repository.external;
+      if (external === undefined) throw new LarderError('E_INTERNAL', `${repository.name} has no external connection`, { operation: 'chain.connection' });
+      const url = external.url ?? (await npmRegistry.resolve());
+      return new URL(url.endsWith('/') ? url : `${url}/`);
+    },
+  };
+
+  const cache = new MetadataCache({ entries: new MetadataRecords(records), client, breaker, offline: config.offline, maxBodyBytes: config.maxMetadataBytes, log });
+  const filler = new AssetFiller({ client, blobs, breaker, log });
+  const assets = new AssetService({ chain, cache, retention, blobs, filler, offline: config.offline, log });
+  const npm = createNpmHandler({
+    metadata: { chain, cache, retention, log },
+    assets,
+    chain,
+    offline: config.offline,
+    passthrough: {
+      forward: (exchange, target) =>
+        new Promise((resolve) => {
+          passthrough.forward(exchange.req, exchange.res, target, (result) => {
+            if (result.error) exchange.facts.error = result.error;
+            resolve();
+          });
+        }),
+    },
+  });
+
+  const httpServer = createHttpServer({
+    log,
+    handler: createRouter({ formats: { npm }, repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
+    fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
+  });
+  built.server = httpServer;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new LarderError('E_CONFIG_INVALID', `cannot listen on ${config.listen.host}:${config.listen.port} (${error.code ?? error.message}); choose another with --port or --host`, {
+          operation: 'app.listen',
+          cause: error,
+        }),
+      );
+    });
+    httpServer.listen(config.listen.port, config.listen.host, resolve);
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled([records.close(), blobs.close(), client.close(), passthrough.close()]);
+    throw error;
+  });
+  const port = listening()?.port ?? config.listen.port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+
+  const settle = async (): Promise<void> => {
+    await Promise.all([cache.settle(), assets.settle()]);
+  };
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    settle,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      await settle();
+      await Promise.allSettled([client.close(), passthrough.close()]);
+      await records.close();
+      await blobs.close();
+    },
+  };
 }

@@ -1,0 +1,211 @@
+/**
+ * Serving one asset of one package version through repository R (DESIGN.md §1): the first
+ * repository in search order that retains it serves it; else the first gateway whose external
+ * connection has it fetches it, verified, into the store; the version is then retained in R and
+ * in that gateway. Concurrent requests for the same asset share one upstream fetch.
+ */
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { RepositoryConfig } from '../config/types.js';
+import { retentionTargets } from '../domain/repository-graph.js';
+import type { RetainedVersion, VersionStatus } from '../domain/types.js';
+import { LarderError } from '../errors.js';
+import type { FormatProtocol } from '../formats/protocol.js';
+import type { BlobStore, StoredBlob } from '../store/types.js';
+import type { AssetFill, AssetFiller } from './asset-fill.js';
+import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
+import { withinDeadline } from './deadline.js';
+import { asLarderError, ingestionInProgress, type MetadataCache } from './metadata-cache.js';
+import type { CacheOutcome, Retention } from './ports.js';
+
+export interface AssetRequest {
+  repository: string;
+  pkg: string;
+  version: string;
+  assetName: string;
+}
+
+export interface ServedAsset {
+  outcome: CacheOutcome;
+  size: number | undefined;
+  integrity: string;
+  contentType: string;
+  body: Readable;
+}
+
+export interface AssetServiceDeps {
+  chain: ChainContext;
+  cache: MetadataCache;
+  retention: Retention;
+  blobs: BlobStore;
+  filler: AssetFiller;
+  offline: boolean;
+  log: Logger;
+  now?: () => number;
+  /** How long a digest mismatch is answered from memory before trying the upstream again. */
+  mismatchMemoryMs?: number;
+}
+
+const INSTALLABLE: ReadonlySet<VersionStatus> = new Set(['Published', 'Unlisted']);
+
+export class AssetService {
+  readonly #deps: AssetServiceDeps;
+  readonly #now: () => number;
+  readonly #fills = new Map<string, AssetFill>();
+  /** Retention writes still running after their fill committed. */
+  readonly #retaining = new Set<Promise<void>>();
+  /** Recent digest mismatches, so a client's retry gets the 502 at once. */
+  readonly #mismatches = new Map<string, { error: LarderError; until: number }>();
+
+  constructor(deps: AssetServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async serve<Doc>(protocol: FormatProtocol<Doc>, request: AssetRequest): Promise<ServedAsset> {
+    const stops = chainFor(this.#deps.chain, request.repository, protocol.format);
+    const failures: LarderError[] = [];
+    for (const { repository, gateway } of stops) {
+      const retained = await this.#deps.retention.getVersion(repository.name, protocol.format, request.pkg, request.version);
+      if (retained) {
+        const served = await this.#serveRetained(retained, repository.name, request);
+        if (served) return served;
+      }
+      if (!gateway) continue;
+      try {
+        const fetched = await this.#fetchThrough(protocol, repository, request);
+        if (fetched) return fetched;
+      } catch (error) {
+        const failure = asLarderError(error);
+        if (failure.code === 'E_INGESTION_IN_PROGRESS' || failure.code === 'E_INTEGRITY_MISMATCH') throw failure;
+        failures.push(failure);
+      }
+    }
+    const searched = stops.map((stop) => stop.repository.name);
+    throw unavailable(`${request.pkg}@${request.version} (${request.assetName})`, searched, failures);
+  }
+
+  async #serveRetained(retained: RetainedVersion, holder: string, request: AssetRequest): Promise<ServedAsset | undefined> {
+    if (!INSTALLABLE.has(retained.status)) {
+      throw new LarderError('E_NOT_FOUND', `${request.pkg}@${request.version} is ${retained.status} in ${holder} and cannot be installed`, {
+        operation: 'asset.retained',
+        details: { status: retained.status, repository: holder },
+      });
+    }
+    const asset = retained.assets.find((candidate) => candidate.name === request.assetName);
+    if (asset === undefined) return undefined;
+    const blob = await this.#deps.blobs.read(asset.integrity);
+    if (blob === null) {
+      this.#deps.log.warn({ pkg: request.pkg, version: request.version, repository: holder }, 'retained asset is missing from the blob store; fetching it again');
+      return undefined;
+    }
+    if (holder !== request.repository) await this.#deps.retention.retain(request.repository, { ...retained, retainedAt: new Date(this.#now()).toISOString() });
+    return { outcome: 'hit', size: blob.size, integrity: asset.integrity, contentType: asset.contentType ?? 'application/octet-stream', body: blob.stream };
+  }
+
+  async #fetchThrough<Doc>(protocol: FormatProtocol<Doc>, gateway: RepositoryConfig, request: AssetRequest): Promise<ServedAsset | undefined> {
+    const deadlineAt = this.#now() + gateway.ingestionDeadlineMs;
+    const upstreamBase = await this.#deps.chain.connectionBase(gateway);
+    const doc = await this.#documentListing(protocol, gateway, upstreamBase, request);
+    if (doc === undefined) return undefined;
+    const location = protocol.locateAsset(doc, upstreamBase, request.pkg, request.version, request.assetName);
+    if (location === undefined) {
+      throw new LarderError('E_UPSTREAM_BAD_RESPONSE', `${gateway.name}'s upstream lists ${request.pkg}@${request.version} without a usable digest for ${request.assetName}; larder never stores unverified bytes`, {
+        operation: 'asset.locate',
+      });
+    }
+    const remembered = this.#mismatches.get(location.integrity);
+    if (remembered && remembered.until > this.#now()) throw remembered.error;
+    const contentType = protocol.assetContentType(request.assetName);
+    const retain = (blob: StoredBlob): Promise<void> => this.#retain(protocol, doc, gateway, request, blob, contentType);
+
+    const stored = await this.#deps.blobs.read(location.integrity);
+    if (stored) {
+      await retain({ integrity: location.integrity, size: stored.size });
+      return { outcome: 'hit', size: stored.size, integrity: location.integrity, contentType, body: stored.stream };
+    }
+    if (this.#deps.offline) throw new LarderError('E_OFFLINE', `larder is offline and ${request.pkg}@${request.version} is not retained`, { operation: 'asset.fetch' });
+
+    const existing = this.#fills.get(location.integrity);
+    const fill = existing ?? this.#startFill(location, request);
+    const retained = fill.committed.then(retain);
+    this.#retaining.add(retained);
+    retained.then(
+      () => this.#retaining.delete(retained),
+      (error: unknown) => {
+        this.#retaining.delete(retained);
+        this.#deps.log.debug({ err: asLarderError(error).message }, 'fill not retained');
+      },
+    );
+    const remaining = Math.max(0, deadlineAt - this.#now());
+
+    if (existing) {
+      // A follower: wait for the leader's fill, then serve from the store.
+      const settled = await withinDeadline(retained, remaining);
+      if (!settled.done) throw ingestionInProgress(gateway.name, request.pkg);
+      const blob = await this.#deps.blobs.read(location.integrity);
+      if (blob === null) throw new LarderError('E_STORE', `${request.pkg}@${request.version} was fetched but is not in the store`, { operation: 'asset.follow' });
+      return { outcome: 'miss', size: blob.size, integrity: location.integrity, contentType, body: blob.stream };
+    }
+    const started = await withinDeadline(fill.ready, remaining);
+    if (!started.done) {
+      // Past the deadline: answer now, let the fill land in the store for the client's retry.
+      fill.ready.then((start) => start.body.destroy(), () => undefined);
+      throw ingestionInProgress(gateway.name, request.pkg);
+    }
+    return { outcome: 'miss', size: started.value.size, integrity: location.integrity, contentType, body: started.value.body };
+  }
+
+  #startFill(location: { url: URL; integrity: string; size?: number }, request: AssetRequest): AssetFill {
+    const fill = this.#deps.filler.start(location, { package: request.pkg, version: request.version });
+    this.#fills.set(location.integrity, fill);
+    fill.committed.then(
+      () => this.#fills.delete(location.integrity),
+      (error: unknown) => {
+        this.#fills.delete(location.integrity);
+        const failure = asLarderError(error);
+        if (failure.code === 'E_INTEGRITY_MISMATCH') this.#mismatches.set(location.integrity, { error: failure, until: this.#now() + (this.#deps.mismatchMemoryMs ?? 60_000) });
+        this.#deps.log.warn({ pkg: request.pkg, version: request.version, err: failure.message }, 'asset fetch failed; nothing retained');
+      },
+    );
+    return fill;
+  }
+
+  /** The gateway's metadata document that lists the version, refreshed once if the cached copy lacks it. */
+  async #documentListing<Doc>(protocol: FormatProtocol<Doc>, gateway: RepositoryConfig, upstreamBase: URL, request: AssetRequest): Promise<Doc | undefined> {
+    const target = { repository: gateway.name, upstreamBase, protocol, pkg: request.pkg, variant: protocol.assetMetadataVariant };
+    const policy = metadataPolicy(gateway, protocol.format);
+    let lookup = await this.#deps.cache.lookup(target, policy);
+    let doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
+    if ((doc === undefined || !protocol.hasVersion(doc, request.version)) && lookup.outcome === 'hit' && !this.#deps.offline) {
+      lookup = await this.#deps.cache.lookup(target, policy, true);
+      doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
+    }
+    if (doc !== undefined && protocol.hasVersion(doc, request.version)) return doc;
+    if (lookup.upstreamError) throw lookup.upstreamError;
+    return undefined;
+  }
+
+  async #retain<Doc>(protocol: FormatProtocol<Doc>, doc: Doc, gateway: RepositoryConfig, request: AssetRequest, blob: StoredBlob, contentType: string): Promise<void> {
+    const version: RetainedVersion = {
+      format: protocol.format,
+      package: request.pkg,
+      version: request.version,
+      status: 'Published',
+      revision: blob.integrity,
+      assets: [{ name: request.assetName, integrity: blob.integrity, size: blob.size, contentType }],
+      manifest: protocol.versionManifest(doc, request.version),
+      origin: { repository: gateway.name, connection: gateway.external?.name },
+      retainedAt: new Date(this.#now()).toISOString(),
+    };
+    for (const target of retentionTargets(request.repository, { repository: gateway.name, viaExternal: true })) {
+      await this.#deps.retention.retain(target, version);
+    }
+  }
+
+  /** Waits for fills in flight (shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#fills.values()].map((fill) => fill.committed));
+    await Promise.allSettled([...this.#retaining]);
+  }
+}

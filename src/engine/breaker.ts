@@ -1,0 +1,67 @@
+/**
+ * Per-origin circuit breaker. After `threshold` consecutive failures larder stops calling that
+ * origin for `cooldownMs`, so an outage costs no per-request timeouts; then one probe request
+ * is let through, and its result closes or reopens the breaker.
+ */
+import { LarderError } from '../errors.js';
+
+interface OriginState {
+  failures: number;
+  openUntil: number;
+  probing: boolean;
+  lastError: string;
+}
+
+export interface BreakerOptions {
+  threshold: number;
+  cooldownMs: number;
+  now?: () => number;
+}
+
+export class OriginBreaker {
+  readonly #states = new Map<string, OriginState>();
+  readonly #threshold: number;
+  readonly #cooldownMs: number;
+  readonly #now: () => number;
+
+  constructor(options: BreakerOptions) {
+    this.#threshold = Math.max(1, options.threshold);
+    this.#cooldownMs = options.cooldownMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Throws E_UPSTREAM_COOLDOWN while the origin is cooling down; lets one probe through after. */
+  admit(origin: string): void {
+    const state = this.#states.get(origin);
+    if (state === undefined || state.failures < this.#threshold) return;
+    const now = this.#now();
+    if (now >= state.openUntil && !state.probing) {
+      state.probing = true;
+      return;
+    }
+    const seconds = Math.max(1, Math.ceil((state.openUntil - now) / 1000));
+    throw new LarderError(
+      'E_UPSTREAM_COOLDOWN',
+      `${origin} failed ${state.failures} times in a row (last: ${state.lastError}); larder is not calling it for ${seconds} s more`,
+      { operation: 'upstream.breaker', details: { origin, failures: state.failures, retryInSeconds: seconds } },
+    );
+  }
+
+  succeeded(origin: string): void {
+    this.#states.delete(origin);
+  }
+
+  failed(origin: string, reason: string): void {
+    const state = this.#states.get(origin) ?? { failures: 0, openUntil: 0, probing: false, lastError: reason };
+    state.failures += 1;
+    state.lastError = reason;
+    state.probing = false;
+    if (state.failures >= this.#threshold) state.openUntil = this.#now() + this.#cooldownMs;
+    this.#states.set(origin, state);
+  }
+
+  isOpen(origin: string): boolean {
+    const state = this.#states.get(origin);
+    return state !== undefined && state.failures >= this.#threshold && this.#now() < state.openUntil;
+  }
+}

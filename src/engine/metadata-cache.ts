@@ -1,0 +1,194 @@
+/**
+ * Metadata documents from one gateway's external connection, cached with a TTL. The decision
+ * of what to do with a request is `lookup`, readable top to bottom; `#refresh` is the one
+ * conditional fetch, shared by concurrent callers.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RefreshMode } from '../config/types.js';
+import type { Format } from '../domain/types.js';
+import { LarderError, describeError } from '../errors.js';
+import type { FormatProtocol } from '../formats/protocol.js';
+import type { MetadataEntry } from '../store/types.js';
+import { readBodyText } from '../upstream/read-body.js';
+import type { UpstreamClient } from '../upstream/types.js';
+import type { OriginBreaker } from './breaker.js';
+import { withinDeadline } from './deadline.js';
+import type { CacheOutcome, MetadataEntries } from './ports.js';
+import { SingleFlight } from './single-flight.js';
+
+export interface MetadataTarget<Doc> {
+  /** The gateway repository whose external connection answers. */
+  repository: string;
+  upstreamBase: URL;
+  protocol: FormatProtocol<Doc>;
+  pkg: string;
+  variant: string;
+}
+
+export interface MetadataPolicy {
+  ttlMs: number;
+  refresh: RefreshMode;
+  deadlineMs: number;
+}
+
+export interface MetadataLookup {
+  entry?: MetadataEntry;
+  outcome: CacheOutcome;
+  /** The upstream said the package does not exist (404/410). */
+  absent?: boolean;
+  /** Why no fresh copy could be had (the entry, if any, is served stale). */
+  upstreamError?: LarderError;
+}
+
+interface RefreshResult {
+  entry?: MetadataEntry;
+  outcome: CacheOutcome;
+  absent?: boolean;
+}
+
+export interface MetadataCacheDeps {
+  entries: MetadataEntries;
+  client: UpstreamClient;
+  breaker: OriginBreaker;
+  offline: boolean;
+  maxBodyBytes: number;
+  log: Logger;
+  now?: () => number;
+}
+
+export class MetadataCache {
+  readonly #deps: MetadataCacheDeps;
+  readonly #now: () => number;
+  readonly #flights = new SingleFlight<RefreshResult>();
+
+  constructor(deps: MetadataCacheDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** `force` refreshes a fresh entry too (a client asked for a version the cached copy lacks). */
+  async lookup<Doc>(target: MetadataTarget<Doc>, policy: MetadataPolicy, force = false): Promise<MetadataLookup> {
+    const { repository, protocol, pkg, variant } = target;
+    const entry = await this.#deps.entries.get(repository, protocol.format, pkg, variant);
+    if (this.#deps.offline) {
+      return entry ? { entry, outcome: 'hit' } : { outcome: 'miss', upstreamError: offlineError(repository) };
+    }
+    if (entry && !force && this.#now() - entry.fetchedAt < policy.ttlMs) return { entry, outcome: 'hit' };
+
+    const refresh = this.#flights.run(flightKey(repository, protocol.format, pkg, variant), () => this.#refresh(target, entry));
+    if (entry && !force && policy.refresh === 'background') {
+      refresh.catch((error: unknown) => this.#deps.log.warn({ repository, pkg, err: describeError(error) }, 'background metadata refresh failed; serving the cached copy'));
+      return { entry, outcome: 'stale' };
+    }
+    const settled = await withinDeadline(
+      refresh.then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error: asLarderError(error) }),
+      ),
+      policy.deadlineMs,
+    );
+    if (!settled.done) {
+      if (entry) return { entry, outcome: 'stale' };
+      throw ingestionInProgress(repository, pkg);
+    }
+    if ('error' in settled.value) {
+      // stale-if-error: an upstream failure never hides what is cached.
+      return entry ? { entry, outcome: 'stale', upstreamError: settled.value.error } : { outcome: 'miss', upstreamError: settled.value.error };
+    }
+    return settled.value.result;
+  }
+
+  /** Waits for background refreshes (shutdown, tests). */
+  settle(): Promise<void> {
+    return this.#flights.settle();
+  }
+
+  async #refresh<Doc>(target: MetadataTarget<Doc>, current: MetadataEntry | undefined): Promise<RefreshResult> {
+    const { repository, protocol, pkg, variant } = target;
+    const { entries, client, breaker } = this.#deps;
+    const request = protocol.metadataRequest(target.upstreamBase, pkg, variant);
+    const headers = { ...request.headers };
+    if (current?.etag) headers['if-none-match'] = current.etag;
+    if (current?.lastModified) headers['if-modified-since'] = current.lastModified;
+    const origin = request.url.origin;
+    breaker.admit(origin);
+    try {
+      const response = await client.request(request.url, { headers });
+      if (response.status === 304 && current) {
+        response.body.resume();
+        breaker.succeeded(origin);
+        return this.#touch(target, current, 'revalidated');
+      }
+      if (response.status === 404 || response.status === 410) {
+        response.body.resume();
+        breaker.succeeded(origin);
+        return { entry: undefined, outcome: 'miss', absent: true };
+      }
+      if (response.status !== 200) {
+        response.body.resume();
+        throw new LarderError('E_UPSTREAM_STATUS', `${origin} answered ${response.status} for the metadata of ${pkg}`, {
+          operation: 'metadata.fetch',
+          details: { url: request.url.href, status: response.status },
+        });
+      }
+      const text = await readBodyText(response, this.#deps.maxBodyBytes, 'metadata.fetch');
+      const parsed = protocol.parseMetadata(text, response.headers['content-type'] ?? '', pkg, variant);
+      breaker.succeeded(origin);
+      const bodyDigest = createHash('sha256').update(parsed.body).digest('base64');
+      const fetched: MetadataEntry = {
+        body: parsed.body,
+        contentType: parsed.contentType,
+        etag: response.headers.etag,
+        lastModified: response.headers['last-modified'],
+        fetchedAt: this.#now(),
+        modifiedAt: parsed.modifiedAt,
+        bodyDigest,
+      };
+      if (current && current.bodyDigest === bodyDigest) return this.#touch(target, { ...current, etag: fetched.etag, lastModified: fetched.lastModified }, 'revalidated');
+      if (current?.modifiedAt !== undefined && parsed.modifiedAt !== undefined && parsed.modifiedAt < current.modifiedAt) {
+        // A lagging mirror or replica answered with an older document: keep the newer one.
+        this.#deps.log.warn({ repository, pkg, cached: current.modifiedAt, answered: parsed.modifiedAt }, 'upstream answered older metadata than the cached copy; kept the cached copy');
+        return this.#touch(target, current, 'revalidated');
+      }
+      await entries.set(repository, protocol.format, pkg, variant, fetched);
+      return { entry: fetched, outcome: 'miss' };
+    } catch (error) {
+      const failure = asLarderError(error);
+      if (countsAgainstOrigin(failure)) breaker.failed(origin, failure.message);
+      throw failure;
+    }
+  }
+
+  async #touch<Doc>(target: MetadataTarget<Doc>, entry: MetadataEntry, outcome: CacheOutcome): Promise<RefreshResult> {
+    const touched = { ...entry, fetchedAt: this.#now() };
+    await this.#deps.entries.set(target.repository, target.protocol.format, target.pkg, target.variant, touched);
+    return { entry: touched, outcome };
+  }
+}
+
+function flightKey(repository: string, format: Format, pkg: string, variant: string): string {
+  return [repository, format, pkg, variant].join('\u0000');
+}
+
+/** Transport failures and 5xx open the breaker; a 4xx or a bad document means the origin is up. */
+function countsAgainstOrigin(error: LarderError): boolean {
+  if (error.code === 'E_UPSTREAM_STATUS') return Number(error.details.status) >= 500 || error.details.status === 429;
+  return error.code === 'E_UPSTREAM_UNREACHABLE' || error.code === 'E_UPSTREAM_TIMEOUT';
+}
+
+export function asLarderError(error: unknown): LarderError {
+  if (error instanceof LarderError) return error;
+  return new LarderError('E_INTERNAL', describeError(error), { cause: error });
+}
+
+function offlineError(repository: string): LarderError {
+  return new LarderError('E_OFFLINE', `larder is offline and ${repository} has no cached copy`, { operation: 'metadata.lookup' });
+}
+
+export function ingestionInProgress(repository: string, pkg: string): LarderError {
+  return new LarderError('E_INGESTION_IN_PROGRESS', 'Ingestion is in progress. Please try again later.', {
+    operation: 'ingestion',
+    details: { repository, package: pkg },
+  });
+}

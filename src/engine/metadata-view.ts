@@ -1,0 +1,56 @@
+/**
+ * The metadata a client sees through repository R: the union of what every searched repository
+ * retains and what the gateways' external connections offer (DESIGN.md §1 "Metadata").
+ */
+import type { Logger } from 'pino';
+import type { RetainedVersion } from '../domain/types.js';
+import type { LarderError } from '../errors.js';
+import type { FormatProtocol } from '../formats/protocol.js';
+import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
+import { asLarderError, type MetadataCache } from './metadata-cache.js';
+import type { CacheOutcome, Retention } from './ports.js';
+
+export interface MetadataView<Doc> {
+  doc: Doc;
+  outcome: CacheOutcome;
+  searched: string[];
+}
+
+export interface MetadataViewDeps {
+  chain: ChainContext;
+  cache: MetadataCache;
+  retention: Retention;
+  log: Logger;
+}
+
+/** Outcomes in the order one of several gateways' outcomes describes the whole answer. */
+const OUTCOME_WEIGHT: Record<CacheOutcome, number> = { bypass: 0, hit: 1, revalidated: 2, stale: 3, miss: 4 };
+
+export async function viewMetadata<Doc>(deps: MetadataViewDeps, protocol: FormatProtocol<Doc>, requesting: string, pkg: string, variant: string): Promise<MetadataView<Doc>> {
+  const stops = chainFor(deps.chain, requesting, protocol.format);
+  const docs: Doc[] = [];
+  const retained: RetainedVersion[] = [];
+  const failures: LarderError[] = [];
+  let outcome: CacheOutcome = 'hit';
+  for (const { repository, gateway } of stops) {
+    const record = await deps.retention.getPackage(repository.name, protocol.format, pkg);
+    if (record) retained.push(...Object.values(record.versions));
+    if (!gateway) continue;
+    try {
+      const upstreamBase = await deps.chain.connectionBase(repository);
+      const lookup = await deps.cache.lookup({ repository: repository.name, upstreamBase, protocol, pkg, variant }, metadataPolicy(repository, protocol.format));
+      if (lookup.entry) docs.push(protocol.decodeStored(lookup.entry.body, pkg));
+      if (lookup.upstreamError) failures.push(lookup.upstreamError);
+      if (OUTCOME_WEIGHT[lookup.outcome] > OUTCOME_WEIGHT[outcome]) outcome = lookup.outcome;
+    } catch (error) {
+      const failure = asLarderError(error);
+      if (failure.code === 'E_INGESTION_IN_PROGRESS' && retained.length === 0) throw failure;
+      failures.push(failure);
+    }
+  }
+  for (const failure of failures) deps.log.debug({ pkg, err: failure.message }, 'upstream failure while building metadata');
+  const doc = protocol.union(docs, pkg, retained, variant);
+  const searched = stops.map((stop) => stop.repository.name);
+  if (doc === undefined) throw unavailable(`${protocol.format} package ${pkg}`, searched, failures);
+  return { doc, outcome: docs.length === 0 && failures.length > 0 ? 'stale' : outcome, searched };
+}

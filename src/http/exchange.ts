@@ -1,0 +1,77 @@
+/**
+ * One request/response pair with the facts the request log needs. Handlers fill in what they
+ * learn (repository, package, cache outcome); the server writes one log line when it ends.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { CacheOutcome } from '../engine/ports.js';
+import { LarderError } from '../errors.js';
+import { statusFor } from './status.js';
+
+export interface ExchangeFacts {
+  repository?: string;
+  format?: string;
+  package?: string;
+  version?: string;
+  cache?: CacheOutcome;
+  error?: LarderError;
+}
+
+export class Exchange {
+  readonly facts: ExchangeFacts = {};
+  readonly startedAt = process.hrtime.bigint();
+  bytes = 0;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** e.g. `http://127.0.0.1:7878`, as the client addressed larder. */
+    readonly origin: string,
+  ) {}
+
+  setCache(outcome: CacheOutcome): void {
+    this.facts.cache = outcome;
+    this.res.setHeader('x-cache', outcome);
+  }
+
+  sendJson(status: number, value: unknown, headers: Record<string, string> = {}): void {
+    this.sendText(status, JSON.stringify(value), 'application/json; charset=utf-8', headers);
+  }
+
+  sendText(status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
+    const bytes = Buffer.from(body, 'utf8');
+    this.res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': String(bytes.length) });
+    this.bytes += this.req.method === 'HEAD' ? 0 : bytes.length;
+    this.res.end(this.req.method === 'HEAD' ? undefined : bytes);
+  }
+
+  /** Streams a body; a client that goes away destroys the source (the fill, if any, detaches). */
+  async sendStream(status: number, body: Readable, headers: Record<string, string>): Promise<void> {
+    this.res.writeHead(status, headers);
+    if (this.req.method === 'HEAD') {
+      body.destroy();
+      this.res.end();
+      return;
+    }
+    body.on('data', (chunk: Buffer) => {
+      this.bytes += chunk.length;
+    });
+    await pipeline(body, this.res);
+  }
+
+  sendError(error: LarderError): void {
+    this.facts.error = error;
+    const status = statusFor(error.code, error.operation);
+    if (this.res.headersSent) {
+      // Too late for a status: break the response so the client sees it incomplete.
+      this.res.destroy(error);
+      return;
+    }
+    this.sendJson(status, { error: error.message, code: error.code });
+  }
+
+  get elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.startedAt) / 1e6;
+  }
+}

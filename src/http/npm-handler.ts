@@ -1,0 +1,103 @@
+/**
+ * The npm registry protocol at `/npm/REPO/`: packuments (full and abbreviated), versions,
+ * tarballs, ping, and pass-through of everything else under `/-/` to the external connection.
+ */
+import { createHash } from 'node:crypto';
+import type { AssetService } from '../engine/asset-service.js';
+import { chainFor, type ChainContext } from '../engine/chain.js';
+import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
+import { LarderError } from '../errors.js';
+import { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE, wantsAbbreviated } from '../formats/npm/accept.js';
+import { classifyNpmPath } from '../formats/npm/names.js';
+import { resolveSpec, type Packument } from '../formats/npm/packument.js';
+import { npmProtocol } from '../formats/npm/protocol.js';
+import { rewriteForClient } from '../formats/npm/tarball-url.js';
+import type { Exchange } from './exchange.js';
+import type { FormatHandler } from './router.js';
+import { serveAsset } from './serve-asset.js';
+
+export interface Passthrough {
+  forward(exchange: Exchange, target: URL): Promise<void>;
+}
+
+export interface NpmHandlerDeps {
+  metadata: MetadataViewDeps;
+  assets: AssetService;
+  chain: ChainContext;
+  passthrough: Passthrough;
+  offline: boolean;
+}
+
+export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
+  return async (exchange, repository, rest, query) => {
+    const request = classifyNpmPath(rest);
+    const method = exchange.req.method ?? 'GET';
+    if (request.kind === 'passthrough') return forward(deps, exchange, repository, rest, query);
+    if (method !== 'GET' && method !== 'HEAD') {
+      throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${exchange.req.url}; larder serves GET and HEAD here`, { operation: 'npm.route' });
+    }
+    switch (request.kind) {
+      case 'ping':
+        exchange.sendJson(200, {});
+        return;
+      case 'packument': {
+        exchange.facts.package = request.name;
+        const abbreviated = wantsAbbreviated(exchange.req.headers.accept);
+        const doc = await packument(deps, exchange, repository, request.name, abbreviated);
+        sendDocument(exchange, doc, abbreviated ? ABBREVIATED_MEDIA_TYPE : FULL_MEDIA_TYPE);
+        return;
+      }
+      case 'version': {
+        exchange.facts.package = request.name;
+        const doc = await packument(deps, exchange, repository, request.name, false);
+        const version = resolveSpec(doc, request.spec);
+        const manifest = version === undefined ? undefined : doc.versions[version];
+        if (manifest === undefined) {
+          throw new LarderError('E_NOT_FOUND', `${request.name} has no version matching "${request.spec}" in ${repository}`, { operation: 'npm.version' });
+        }
+        exchange.facts.version = version;
+        sendDocument(exchange, manifest, FULL_MEDIA_TYPE);
+        return;
+      }
+      case 'tarball':
+        exchange.facts.package = request.name;
+        exchange.facts.version = request.version;
+        await serveAsset(exchange, await deps.assets.serve(npmProtocol, { repository, pkg: request.name, version: request.version, assetName: request.filename }));
+        return;
+    }
+  };
+}
+
+async function packument(deps: NpmHandlerDeps, exchange: Exchange, repository: string, name: string, abbreviated: boolean): Promise<Packument> {
+  const view = await viewMetadata(deps.metadata, npmProtocol, repository, name, abbreviated ? 'abbreviated' : 'full');
+  exchange.setCache(view.outcome);
+  return rewriteForClient(view.doc, `${exchange.origin}/npm/${repository}/`);
+}
+
+/** JSON with a strong ETag of its own, so clients can revalidate against larder. */
+function sendDocument(exchange: Exchange, value: unknown, contentType: string): void {
+  const body = JSON.stringify(value);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+  const headers = { vary: 'Accept', etag, 'cache-control': 'no-cache' };
+  if (exchange.req.headers['if-none-match'] === etag) {
+    exchange.res.writeHead(304, headers);
+    exchange.res.end();
+    return;
+  }
+  exchange.sendText(200, body, `${contentType}; charset=utf-8`, headers);
+}
+
+async function forward(deps: NpmHandlerDeps, exchange: Exchange, repository: string, rest: string, query: string): Promise<void> {
+  exchange.setCache('bypass');
+  if (deps.offline) {
+    throw new LarderError('E_OFFLINE', `larder is offline; /-/${rest.slice(2)} is only answered by the upstream registry`, { operation: 'npm.passthrough' });
+  }
+  const gateway = chainFor(deps.chain, repository, 'npm').find((stop) => stop.gateway);
+  if (gateway === undefined) {
+    throw new LarderError('E_NOT_FOUND', `${repository} has no npm external connection to pass /${rest} to`, { operation: 'npm.passthrough' });
+  }
+  const base = await deps.chain.connectionBase(gateway.repository);
+  // `rest` was classified: a `-/…` path with no traversal, safe to place under the base.
+  const target = new URL(base.href + rest + (query === '' ? '' : `?${query}`));
+  await deps.passthrough.forward(exchange, target);
+}
