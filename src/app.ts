@@ -50,7 +50,12 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   const blobs = new CacacheBlobStore(join(config.dataDir, BLOB_DIR));
   const retention = new RetentionRecords(records);
   const client = new UndiciUpstreamClient(config.upstream);
-  const breaker = new OriginBreaker({ threshold: config.upstream.breakerThreshold, cooldownMs: config.upstream.breakerCooldownMs });
+  const breaker = new OriginBreaker({
+    threshold: config.upstream.breakerThreshold,
+    cooldownMs: config.upstream.breakerCooldownMs,
+    onOpen: (origin, failures, reason) =>
+      log.warn({ origin, failures, cooldownMs: config.upstream.breakerCooldownMs, err: reason }, `${origin} failed ${failures} times in a row; serving from the cache without calling it for a while`),
+  });
   const passthrough = createPassthrough({ timeoutMs: config.upstream.headersTimeoutMs });
 
   // The server is built after the parts that need its address (the npm registry's self check).
@@ -98,7 +103,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) => {
       reject(
-        new LarderError('E_CONFIG_INVALID', `cannot listen on ${config.listen.host}:${config.listen.port} (${error.code ?? error.message}); choose another with --port or --host`, {
+        new LarderError('E_LISTEN', `cannot listen on ${config.listen.host}:${config.listen.port} (${error.code ?? error.message}); choose another with --port or --host`, {
           operation: 'app.listen',
           cause: error,
         }),

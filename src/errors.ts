@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'E_UPSTREAM_COOLDOWN', // breaker open: larder is not calling that upstream for a while (503)
   'E_OFFLINE', // offline mode and nothing retained (504)
   'E_STORE', // the data directory failed (500)
+  'E_LISTEN', // the server could not listen (address in use, permission) (exit 1)
   'E_INTERNAL', // a bug (500)
 ] as const;
 

@@ -16,6 +16,8 @@ export interface BreakerOptions {
   threshold: number;
   cooldownMs: number;
   now?: () => number;
+  /** Told once each time the breaker opens (or a probe fails), for the log. */
+  onOpen?: (origin: string, failures: number, reason: string) => void;
 }
 
 export class OriginBreaker {
@@ -23,8 +25,10 @@ export class OriginBreaker {
   readonly #threshold: number;
   readonly #cooldownMs: number;
   readonly #now: () => number;
+  readonly #onOpen: BreakerOptions['onOpen'];
 
   constructor(options: BreakerOptions) {
+    this.#onOpen = options.onOpen;
     this.#threshold = Math.max(1, options.threshold);
     this.#cooldownMs = options.cooldownMs;
     this.#now = options.now ?? Date.now;
@@ -56,8 +60,11 @@ export class OriginBreaker {
     state.failures += 1;
     state.lastError = reason;
     state.probing = false;
-    if (state.failures >= this.#threshold) state.openUntil = this.#now() + this.#cooldownMs;
     this.#states.set(origin, state);
+    if (state.failures >= this.#threshold) {
+      state.openUntil = this.#now() + this.#cooldownMs;
+      this.#onOpen?.(origin, state.failures, reason);
+    }
   }
 
   isOpen(origin: string): boolean {

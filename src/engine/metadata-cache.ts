@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RefreshMode } from '../config/types.js';
 import type { Format } from '../domain/types.js';
-import { LarderError, describeError } from '../errors.js';
+import { LarderError, describeError, isLarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
 import type { MetadataEntry } from '../store/types.js';
 import { readBodyText } from '../upstream/read-body.js';
@@ -78,7 +78,12 @@ export class MetadataCache {
 
     const refresh = this.#flights.run(flightKey(repository, protocol.format, pkg, variant), () => this.#refresh(target, entry));
     if (entry && !force && policy.refresh === 'background') {
-      refresh.catch((error: unknown) => this.#deps.log.warn({ repository, pkg, err: describeError(error) }, 'background metadata refresh failed; serving the cached copy'));
+      refresh.catch((error: unknown) => {
+        // While the breaker is open every refresh fails the same way: one warning per outage is
+        // the breaker's own, not one per package.
+        const level = isLarderError(error, 'E_UPSTREAM_COOLDOWN') ? 'debug' : 'warn';
+        this.#deps.log[level]({ repository, pkg, err: describeError(error) }, 'background metadata refresh failed; serving the cached copy');
+      });
       return { entry, outcome: 'stale' };
     }
     const settled = await withinDeadline(

@@ -21,6 +21,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_UPSTREAM_COOLDOWN: 503,
   E_OFFLINE: 504,
   E_STORE: 500,
+  E_LISTEN: 500,
   E_INTERNAL: 500,
 };
 

@@ -9,7 +9,7 @@
  * to a client revalidating with If-Modified-Since.
  */
 import semver from 'semver';
-import { gzipTar, pseudoRandomBytes, sha1Hex, sriSha512, type TarEntry } from './tarball.js';
+import { buildNpmTarball, sha1Hex, type TarballInfo } from './tarball.js';
 
 /** One version as a test describes it. Everything is optional. */
 export interface FakeVersionSpec {
@@ -41,15 +41,6 @@ export interface FakePackageSpec {
   readme?: string;
 }
 
-/** The served bytes of one tarball and the `dist` facts derived from them. */
-export interface TarballInfo {
-  bytes: Buffer;
-  integrity: string;
-  shasum: string;
-  fileCount: number;
-  unpackedSize: number;
-}
-
 interface VersionState {
   spec: FakeVersionSpec;
   published: Date;
@@ -70,6 +61,8 @@ interface PackageState {
 }
 
 type Json = Record<string, unknown>;
+
+export type { TarballInfo };
 
 /** The fields npm keeps in abbreviated packuments (everything `npm install` needs, nothing else). */
 const ABBREVIATED_FIELDS = [
@@ -115,26 +108,13 @@ function packageJson(name: string, version: string, spec: FakeVersionSpec): Json
   return { ...manifest, ...spec.extra };
 }
 
-async function buildTarball(name: string, version: string, spec: FakeVersionSpec, variant = ''): Promise<TarballInfo> {
-  const indexJs = spec.indexJs ?? `module.exports = ${JSON.stringify({ name, version })};\n`;
-  const entries: TarEntry[] = [
-    { path: 'package/package.json', content: `${JSON.stringify(packageJson(name, version, spec), null, 2)}\n` },
-    { path: 'package/index.js', content: `${indexJs}${variant}` },
-  ];
-  for (const file of Object.values(spec.bin ?? {})) {
-    entries.push({ path: `package/${file.replace(/^\.\//, '')}`, content: '#!/usr/bin/env node\n', mode: 0o755 });
-  }
-  let bytes = await gzipTar(entries);
-  const wanted = spec.tarballSize ?? 0;
-  if (wanted > bytes.length + 1024) {
-    // Random padding does not compress, so the served size tracks the request closely; gzip
-    // level 0 keeps building a 20 MB tarball to tens of milliseconds.
-    const seed = sha1Hex(Buffer.from(`${name}@${version}${variant}`)).slice(0, 8);
-    entries.push({ path: 'package/padding.bin', content: pseudoRandomBytes(wanted - bytes.length - 1024, parseInt(seed, 16)) });
-    bytes = await gzipTar(entries, 0);
-  }
-  const unpackedSize = entries.reduce((sum, e) => sum + Buffer.byteLength(e.content), 0);
-  return { bytes, integrity: sriSha512(bytes), shasum: sha1Hex(bytes), fileCount: entries.length, unpackedSize };
+function buildTarball(name: string, version: string, spec: FakeVersionSpec, variant = ''): Promise<TarballInfo> {
+  return buildNpmTarball(packageJson(name, version, spec), {
+    indexJs: `${spec.indexJs ?? `module.exports = ${JSON.stringify({ name, version })};\n`}${variant}`,
+    binFiles: Object.values(spec.bin ?? {}),
+    size: spec.tarballSize,
+    seed: `${name}@${version}${variant}`,
+  });
 }
 
 export class FakeNpmPackages {
@@ -198,8 +178,10 @@ export class FakeNpmPackages {
   }
 
   /**
-   * Publishes (or republishes, replacing bytes) a version, creating the package if needed, and
-   * points `tag` at it as `npm publish` does (`latest` unless told otherwise; `null` for none).
+   * Publishes (or republishes) a version, creating the package if needed, and points `tag` at it
+   * as `npm publish` does (`latest` unless told otherwise; `null` for none). Tarballs are
+   * deterministic: to make a republish serve different bytes ("edited upstream"), change
+   * `indexJs` or another field.
    */
   addVersion(name: string, version: string, spec: FakeVersionSpec = {}, tag: string | null = 'latest'): void {
     if (!this.packages.has(name)) this.addPackage({ name, versions: {}, distTags: {} });

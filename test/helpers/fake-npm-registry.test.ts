@@ -5,6 +5,7 @@ import { get as httpGet } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { startFakeNpmRegistry, type FakeNpmRegistryOptions } from './fake-npm-registry.js';
 import { gunzipTar, readTarballPackageJson } from './tarball.js';
@@ -172,6 +173,29 @@ t.test('ETag and Last-Modified with 304s, changing when upstream changes', async
   t.equal(plain.headers.etag, undefined);
   t.equal(plain.headers['last-modified'], undefined);
   t.equal((await bare.get('/left-pad', { 'if-none-match': '*', 'if-modified-since': new Date().toUTCString() })).status, 200);
+});
+
+t.test('HEAD answers headers only; gzip option compresses JSON for clients that accept it', async (t) => {
+  const { get } = await setup(t);
+  const head = await get('/left-pad', {}, 'HEAD');
+  const full = await get('/left-pad');
+  t.equal(head.status, 200);
+  t.equal(head.body.length, 0);
+  t.equal(head.headers['content-length'], String(full.body.length));
+  t.equal(head.headers.etag, full.headers.etag);
+  t.equal(full.headers['content-encoding'], undefined, 'no compression by default');
+
+  const zipped = await setup(t, { gzip: true });
+  const plain = await zipped.get('/left-pad');
+  t.equal(plain.headers['content-encoding'], undefined, 'not without Accept-Encoding');
+  const res = await zipped.get('/left-pad', { 'accept-encoding': 'gzip, deflate' });
+  t.equal(res.headers['content-encoding'], 'gzip');
+  t.equal(res.headers.vary, 'Accept, Accept-Encoding');
+  t.same(gunzipSync(res.body), plain.body, 'same document, compressed');
+  t.not(res.headers.etag, plain.headers.etag, 'each encoding has its own ETag');
+  t.equal((await zipped.get('/left-pad', { 'accept-encoding': 'gzip', 'if-none-match': String(res.headers.etag) })).status, 304);
+  const tgz = await zipped.get('/left-pad/-/left-pad-1.0.0.tgz', { 'accept-encoding': 'gzip' });
+  t.equal(tgz.headers['content-encoding'], undefined, 'tarballs are sent as they are');
 });
 
 t.test('tarballs are real tar.gz files matching the advertised digests', async (t) => {

@@ -17,8 +17,12 @@
  *   /NAME/-/NAME-VER.tgz, /@scope/name/-/name-VER.tgz   a real gzipped tar (package/package.json,
  *                                        package/index.js) whose sha512/sha1 match the packument
  *   /-/ping → {}   /-/v1/search?text=… → search results   POST /-/npm/v1/security/advisories/bulk → {}
- * Packuments and tarballs carry a strong ETag (digest of the body) and Last-Modified, and answer
- * 304 to a matching If-None-Match (checked first) or If-Modified-Since.
+ * Packuments and tarballs carry a strong ETag (digest of the bytes sent) and Last-Modified, and
+ * answer 304 to a matching If-None-Match (checked first) or If-Modified-Since. Unknown names and
+ * versions are 404 `{"error":"Not found"}`; a bad percent-escape is 400; other methods 405.
+ * Note: npm 11 asks for FULL packuments (Accept: application/json); pnpm/yarn and older npm ask
+ * for the abbreviated form. With `gzip: true`, JSON goes out Content-Encoding: gzip when the client
+ * accepts it, as the real registry's CDN does (undici `request` does not decode it for you).
  *
  * Members of the returned FakeNpmRegistry:
  *   url              'http://127.0.0.1:PORT/' (trailing slash); port; listening
@@ -32,12 +36,17 @@
  *   document(name, { abbreviated? })   the packument as it would be served now
  *   stop()           closes the listener and every socket: connections are refused afterwards
  *   start()          listens again on the same port
+ * Always stop() in teardown: a `hang` fault otherwise holds a socket open and the test never ends.
+ *
+ * Split: fake-npm-packages.ts (state and documents), fake-npm-routes.ts (paths → replies),
+ * fake-npm-respond.ts (validators, 304, body faults), tarball.ts (ustar + gzip).
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { FakeNpmPackages, tarballPath, type FakePackageSpec, type FakeVersionSpec, type TarballInfo } from './fake-npm-packages.js';
-import { respond, type Reply } from './fake-npm-respond.js';
+import { respond } from './fake-npm-respond.js';
+import { routeRequest, type Routing } from './fake-npm-routes.js';
 
 export type { FakePackageSpec, FakeVersionSpec, TarballInfo };
 
@@ -47,10 +56,19 @@ export interface FakeNpmRegistryOptions {
   ignoreAbbreviatedAccept?: boolean;
   /** false: send no ETag / Last-Modified and ignore conditional headers. Default true. */
   validators?: boolean;
-  /** Default approximate .tgz size for every version without its own `tarballSize`. */
+  /**
+   * Default approximate .tgz size for every version without its own `tarballSize`. Every version
+   * of a package is built (and kept in memory) when its packument is first rendered, so for big
+   * artifacts prefer a per-version `tarballSize`.
+   */
   tarballSize?: number;
   /** Rewrite `dist.tarball` (e.g. to point at another origin); gets the default URL. */
   tarballUrl?: (defaultUrl: string, name: string, version: string) => string;
+  /**
+   * Send JSON with Content-Encoding: gzip when Accept-Encoding allows it, as the real registry's
+   * CDN does. Default false. Tarballs are never re-encoded.
+   */
+  gzip?: boolean;
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
 }
@@ -95,7 +113,6 @@ export interface RecordedRequest {
   status?: number;
 }
 
-const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 
 function matches(match: FaultMatch | undefined, request: { method: string; path: string }): boolean {
   if (match === undefined) return true;
@@ -206,6 +223,14 @@ export class FakeNpmRegistry {
     await closed;
   }
 
+  private get routing(): Routing {
+    return {
+      packages: this.state,
+      tarballUrl: (name, version) => this.tarballUrl(name, version),
+      ignoreAbbreviatedAccept: this.options.ignoreAbbreviatedAccept === true,
+    };
+  }
+
   private tarballUrl(name: string, version: string): string {
     const url = `${this.url}${tarballPath(name, version)}`;
     return this.options.tarballUrl === undefined ? url : this.options.tarballUrl(url, name, version);
@@ -253,92 +278,9 @@ export class FakeNpmRegistry {
       res.end(method === 'HEAD' ? undefined : body);
       return;
     }
-    const reply = await this.route(method, path, req.headers, fault?.kind === 'wrong-digest');
-    respond(req, res, reply, this.options.validators !== false, fault);
+    const reply = await routeRequest(this.routing, { method, path, headers: req.headers, wrongDigest: fault?.kind === 'wrong-digest' });
+    respond(req, res, reply, { validators: this.options.validators !== false, gzip: this.options.gzip === true }, fault);
   }
-
-  private async route(method: string, rawPath: string, headers: IncomingHttpHeaders, wrongDigest: boolean): Promise<Reply> {
-    const query = rawPath.indexOf('?');
-    const pathname = query === -1 ? rawPath : rawPath.slice(0, query);
-    const search = new URLSearchParams(query === -1 ? '' : rawPath.slice(query + 1));
-    const getLike = method === 'GET' || method === 'HEAD';
-    if (pathname === '/-/npm/v1/security/advisories/bulk') {
-      return method === 'POST' ? json({}) : notAllowed();
-    }
-    if (!getLike) return notAllowed();
-    if (pathname === '/-/ping') return json({});
-    if (pathname === '/-/v1/search') return json(this.search(search));
-    if (pathname.startsWith('/-/')) return notFound();
-
-    let segments: string[];
-    try {
-      segments = pathname.slice(1).replace(/%2f/gi, '/').split('/').map(decodeURIComponent);
-    } catch (error) {
-      return { status: 400, type: 'application/json', body: Buffer.from(JSON.stringify({ error: String(error) })) };
-    }
-    const scoped = segments[0]?.startsWith('@') === true;
-    const name = scoped ? `${segments[0]}/${segments[1] ?? ''}` : (segments[0] ?? '');
-    const rest = segments.slice(scoped ? 2 : 1);
-    const url = (n: string, v: string): string => this.tarballUrl(n, v);
-
-    if (rest.length === 0) {
-      const abbreviated = this.options.ignoreAbbreviatedAccept !== true && (headers.accept ?? '').includes(ABBREVIATED);
-      const doc = abbreviated ? await this.state.abbreviated(name, url) : await this.state.full(name, url);
-      if (doc === undefined) return notFound();
-      return { ...json(doc), type: abbreviated ? ABBREVIATED : 'application/json', lastModified: this.state.lastModified(name), vary: true };
-    }
-    if (rest.length === 1) {
-      const manifest = await this.state.manifest(name, rest[0] ?? '', url);
-      return manifest === undefined ? notFound() : json(manifest);
-    }
-    const file = rest[1] ?? '';
-    const stem = `${name.slice(name.indexOf('/') + 1)}-`;
-    if (rest.length !== 2 || rest[0] !== '-' || !file.startsWith(stem) || !file.endsWith('.tgz')) return notFound();
-    const version = file.slice(stem.length, -'.tgz'.length);
-    const info = await this.state.tarball(name, version);
-    if (info === undefined) return notFound();
-    const bytes = wrongDigest ? await this.state.impostorTarball(name, version) : info.bytes;
-    return { status: 200, type: 'application/octet-stream', body: bytes ?? info.bytes, lastModified: this.state.lastModified(name) };
-  }
-
-  private search(params: URLSearchParams): Record<string, unknown> {
-    const text = (params.get('text') ?? '').toLowerCase();
-    const size = Number(params.get('size') ?? '20');
-    const names = this.state.names().filter((n) => n.toLowerCase().includes(text));
-    const objects = names.slice(0, Number.isFinite(size) ? size : 20).map((name) => {
-      const version = this.state.latest(name);
-      const date = this.state.lastModified(name)?.toISOString();
-      return {
-        package: {
-          name,
-          scope: name.startsWith('@') ? name.slice(1, name.indexOf('/')) : 'unscoped',
-          version,
-          description: `${name} for tests`,
-          keywords: [],
-          date,
-          links: {},
-          publisher: { username: 'fake', email: 'fake@example.invalid' },
-          maintainers: [{ username: 'fake', email: 'fake@example.invalid' }],
-        },
-        flags: {},
-        score: { final: 1, detail: { quality: 1, popularity: 1, maintenance: 1 } },
-        searchScore: 1,
-      };
-    });
-    return { objects, total: names.length, time: new Date().toUTCString() };
-  }
-}
-
-function json(value: unknown): Reply {
-  return { status: 200, type: 'application/json', body: Buffer.from(JSON.stringify(value)) };
-}
-
-function notFound(): Reply {
-  return { status: 404, type: 'application/json', body: Buffer.from(JSON.stringify({ error: 'Not found' })) };
-}
-
-function notAllowed(): Reply {
-  return { status: 405, type: 'application/json', body: Buffer.from(JSON.stringify({ error: 'Method not allowed' })) };
 }
 
 export async function startFakeNpmRegistry(options: FakeNpmRegistryOptions = {}): Promise<FakeNpmRegistry> {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 /** What a route produced, before validators and faults. */
 export interface Reply {
@@ -16,6 +17,15 @@ export interface Reply {
   lastModified?: Date;
   /** The representation depends on Accept (packuments). */
   vary?: boolean;
+  /** JSON that may be sent with Content-Encoding: gzip (artifacts never are). */
+  compressible?: boolean;
+}
+
+export interface RespondOptions {
+  /** Send ETag / Last-Modified and honour conditional requests. */
+  validators: boolean;
+  /** gzip compressible bodies when the client's Accept-Encoding allows it. */
+  gzip: boolean;
 }
 
 /** The part of a fault this module acts on. */
@@ -56,14 +66,19 @@ export function respond(
   req: IncomingMessage,
   res: ServerResponse,
   reply: Reply,
-  validators: boolean,
+  options: RespondOptions,
   fault: BodyFault | undefined,
 ): void {
-  const headers: OutgoingHttpHeaders = { 'content-type': reply.type, 'content-length': reply.body.length };
-  if (reply.vary === true) headers.vary = 'Accept';
-  const withValidators = validators && reply.status === 200;
+  const vary = [...(reply.vary === true ? ['Accept'] : []), ...(options.gzip && reply.compressible === true ? ['Accept-Encoding'] : [])];
+  const gzipped = options.gzip && reply.compressible === true && /\bgzip\b/.test(String(req.headers['accept-encoding']));
+  // The ETag is computed over the bytes sent, so each encoding has its own strong validator.
+  const body = gzipped ? gzipSync(reply.body) : reply.body;
+  const headers: OutgoingHttpHeaders = { 'content-type': reply.type, 'content-length': body.length };
+  if (gzipped) headers['content-encoding'] = 'gzip';
+  if (vary.length > 0) headers.vary = vary.join(', ');
+  const withValidators = options.validators && reply.status === 200;
   if (withValidators) {
-    headers.etag = strongEtag(reply.body);
+    headers.etag = strongEtag(body);
     if (reply.lastModified !== undefined) headers['last-modified'] = reply.lastModified.toUTCString();
   }
   if (req.method === 'HEAD') {
@@ -77,26 +92,26 @@ export function respond(
       res.writeHead(reply.status, headers);
       // resetAndDestroy sends a TCP RST. The short wait lets the client read the bytes first: Linux
       // reports an RST that lands on unread data as a plain EOF, which would look like `truncate`.
-      partial(res, reply.body, fault.afterBytes ?? 0, (socket) => setTimeout(() => socket.resetAndDestroy(), 20));
+      partial(res, body, fault.afterBytes ?? 0, (socket) => setTimeout(() => socket.resetAndDestroy(), 20));
       return;
     case 'truncate':
       res.writeHead(reply.status, headers);
-      partial(res, reply.body, fault.afterBytes ?? Math.floor(reply.body.length / 2), (socket) => socket.end());
+      partial(res, body, fault.afterBytes ?? Math.floor(body.length / 2), (socket) => socket.end());
       return;
     case 'hang':
       res.writeHead(reply.status, headers);
       // Leave the socket open with the body unfinished; stop() destroys it.
-      partial(res, reply.body, fault.afterBytes ?? 0, () => undefined);
+      partial(res, body, fault.afterBytes ?? 0, () => undefined);
       return;
     default:
       break;
   }
   if (withValidators && notModified(req.headers, String(headers.etag), reply.lastModified)) {
-    const { etag, vary } = headers;
-    res.writeHead(304, { etag, ...(headers['last-modified'] === undefined ? {} : { 'last-modified': headers['last-modified'] }), ...(vary === undefined ? {} : { vary }) });
+    const kept = Object.entries(headers).filter(([name]) => ['etag', 'last-modified', 'vary'].includes(name));
+    res.writeHead(304, Object.fromEntries(kept));
     res.end();
     return;
   }
   res.writeHead(reply.status, headers);
-  res.end(reply.body);
+  res.end(body);
 }

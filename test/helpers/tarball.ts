@@ -10,6 +10,7 @@
  *   readTarballPackageJson(tgz)             — parsed `package/package.json` of an npm tarball
  *   sriSha512(bytes) / sha1Hex(bytes)       — the digests npm advertises in `dist`
  *   pseudoRandomBytes(size, seed)           — incompressible, reproducible padding
+ *   buildNpmTarball(packageJson, options)   — an installable npm package .tgz and its dist facts
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -162,4 +163,46 @@ export function pseudoRandomBytes(size: number, seed: number): Buffer {
     words[i] = x;
   }
   return Buffer.from(words.buffer, 0, size);
+}
+
+/** The bytes of one npm tarball and the `dist` facts a packument advertises for them. */
+export interface TarballInfo {
+  bytes: Buffer;
+  integrity: string;
+  shasum: string;
+  fileCount: number;
+  unpackedSize: number;
+}
+
+export interface NpmTarballOptions {
+  /** Content of `package/index.js`. */
+  indexJs: string;
+  /** Paths (relative to the package) to write as executable scripts, for `bin` entries. */
+  binFiles?: string[];
+  /** Approximate size of the .tgz: incompressible padding goes into `package/padding.bin`. */
+  size?: number;
+  /** Seeds the padding, so the same package always gets the same bytes. */
+  seed?: string;
+}
+
+/** An npm package tarball (`package/package.json`, `package/index.js`, bins, padding). */
+export async function buildNpmTarball(packageJson: Record<string, unknown>, options: NpmTarballOptions): Promise<TarballInfo> {
+  const entries: TarEntry[] = [
+    { path: 'package/package.json', content: `${JSON.stringify(packageJson, null, 2)}\n` },
+    { path: 'package/index.js', content: options.indexJs },
+  ];
+  for (const file of options.binFiles ?? []) {
+    entries.push({ path: `package/${file.replace(/^\.\//, '')}`, content: '#!/usr/bin/env node\n', mode: 0o755 });
+  }
+  let bytes = await gzipTar(entries);
+  const wanted = options.size ?? 0;
+  if (wanted > bytes.length + 1024) {
+    // Random padding does not compress, so the served size tracks the request closely; gzip
+    // level 0 keeps building a 20 MB tarball to tens of milliseconds.
+    const seed = parseInt(sha1Hex(Buffer.from(options.seed ?? '')).slice(0, 8), 16);
+    entries.push({ path: 'package/padding.bin', content: pseudoRandomBytes(wanted - bytes.length - 1024, seed) });
+    bytes = await gzipTar(entries, 0);
+  }
+  const unpackedSize = entries.reduce((sum, e) => sum + Buffer.byteLength(e.content), 0);
+  return { bytes, integrity: sriSha512(bytes), shasum: sha1Hex(bytes), fileCount: entries.length, unpackedSize };
 }

@@ -206,3 +206,15 @@ t.test('offline mode never contacts an upstream', async (t) => {
   await search.arrayBuffer();
   t.equal(registry.requests.length, 0, 'no upstream request at all');
 });
+
+t.test('an upstream that never answers: 504 within the headers timeout, naming the upstream', async (t) => {
+  const { registry, larder } = await setup(t, { config: { upstream: { headersTimeout: '1s', retries: 0 } } });
+  registry.fault = { kind: 'hang' };
+  const started = Date.now();
+  const res = await fetch(`${larder.npm()}fresh`);
+  t.equal(res.status, 504);
+  const message = await errorOf(res);
+  t.match(message, new RegExp(`127\\.0\\.0\\.1:${registry.port}`));
+  t.match(message, /tim/i, 'says it timed out');
+  t.ok(Date.now() - started < 4000, `bounded: ${Date.now() - started} ms`);
+});
