@@ -2,9 +2,8 @@
  * Checks how repositories refer to each other: every upstream name exists, there are no cycles,
  * and a search from any repository visits at most 25 repositories (depth-first, each once).
  */
+import { MAX_SEARCHED_REPOSITORIES } from '../domain/repository-graph.js';
 import { childPath, didYouMean, type ProblemList } from './problems.js';
-
-export const MAX_SEARCHED_REPOSITORIES = 25;
 
 export interface GraphInput {
   /** Repository name → its upstream names, in order. */

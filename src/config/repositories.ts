@@ -3,6 +3,7 @@
  * lists, the external connection, and the per-repository settings that override `defaults`.
  * How repositories refer to each other (unknown names, cycles, reach) is checked in graph.ts.
  */
+import { MAX_DIRECT_UPSTREAMS, REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { FORMATS, type Format } from '../domain/types.js';
 import { at, MAX_TIMER_MS, readDuration, readEnum, readSection, readString, type FieldContext } from './fields.js';
 import { didYouMean, isPlainObject } from './problems.js';
@@ -10,8 +11,6 @@ import { isPublicConnectionName, PUBLIC_CONNECTION_NAMES, PUBLIC_CONNECTION_URLS
 import { PUBLIC_CONNECTIONS, type ExternalConnection, type RefreshMode, type RepositoryConfig } from './types.js';
 import { describeType } from './units.js';
 
-export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
-export const MAX_DIRECT_UPSTREAMS = 10;
 export const REFRESH_MODES: readonly RefreshMode[] = ['blocking', 'background'];
 
 const SETTING_KEYS = ['metadataTtl', 'refresh', 'ingestionDeadline'] as const;

@@ -6,6 +6,8 @@
 
 export const MAX_DIRECT_UPSTREAMS = 10;
 export const MAX_SEARCHED_REPOSITORIES = 25;
+/** 2 to 100 characters: letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
+export const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
 
 export interface RepositoryNode {
   name: string;

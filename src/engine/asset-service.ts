@@ -124,7 +124,7 @@ export class AssetService {
       await retain({ integrity: location.integrity, size: stored.size });
       return { outcome: 'hit', size: stored.size, integrity: location.integrity, contentType, body: stored.stream };
     }
-    if (this.#deps.offline) throw new LarderError('E_OFFLINE', `larder is offline and ${request.pkg}@${request.version} is not retained`, { operation: 'asset.fetch' });
+    if (this.#deps.offline) throw offlineMiss(request);
 
     const existing = this.#fills.get(location.integrity);
     const fill = existing ?? this.#startFill(location, request);
@@ -171,16 +171,26 @@ export class AssetService {
     return fill;
   }
 
-  /** The gateway's metadata document that lists the version, refreshed once if the cached copy lacks it. */
+  /**
+   * The gateway's metadata document that lists the version: any cached variant that has it
+   * (stale is fine, a digest never changes), else a fetch — forced when the cached copy is
+   * fresh but lacks the version (published since).
+   */
   async #documentListing<Doc>(protocol: FormatProtocol<Doc>, gateway: RepositoryConfig, upstreamBase: URL, request: AssetRequest): Promise<Doc | undefined> {
-    const target = { repository: gateway.name, upstreamBase, protocol, pkg: request.pkg, variant: protocol.assetMetadataVariant };
-    const policy = metadataPolicy(gateway, protocol.format);
-    let lookup = await this.#deps.cache.lookup(target, policy);
-    let doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
-    if ((doc === undefined || !protocol.hasVersion(doc, request.version)) && lookup.outcome === 'hit' && !this.#deps.offline) {
-      lookup = await this.#deps.cache.lookup(target, policy, true);
-      doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
+    const targets = protocol.assetMetadataVariants.map((variant) => ({ repository: gateway.name, upstreamBase, protocol, pkg: request.pkg, variant }));
+    let cachedFirst = false;
+    for (const [index, target] of targets.entries()) {
+      const entry = await this.#deps.cache.peek(target);
+      if (entry === undefined) continue;
+      if (index === 0) cachedFirst = true;
+      const doc = protocol.decodeStored(entry.body, request.pkg);
+      if (protocol.hasVersion(doc, request.version)) return doc;
     }
+    const first = targets[0];
+    if (first === undefined) return undefined;
+    if (this.#deps.offline) throw offlineMiss(request);
+    const lookup = await this.#deps.cache.lookup(first, metadataPolicy(gateway, protocol.format), cachedFirst);
+    const doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
     if (doc !== undefined && protocol.hasVersion(doc, request.version)) return doc;
     if (lookup.upstreamError) throw lookup.upstreamError;
     return undefined;
@@ -208,4 +218,8 @@ export class AssetService {
     await Promise.allSettled([...this.#fills.values()].map((fill) => fill.committed));
     await Promise.allSettled([...this.#retaining]);
   }
+}
+
+function offlineMiss(request: AssetRequest): LarderError {
+  return new LarderError('E_OFFLINE', `larder is offline and ${request.pkg}@${request.version} is not retained`, { operation: 'asset.fetch' });
 }

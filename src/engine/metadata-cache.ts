@@ -104,6 +104,11 @@ export class MetadataCache {
     return settled.value.result;
   }
 
+  /** The stored entry, fresh or not, without any upstream request. */
+  peek<Doc>(target: MetadataTarget<Doc>): Promise<MetadataEntry | undefined> {
+    return this.#deps.entries.get(target.repository, target.protocol.format, target.pkg, target.variant);
+  }
+
   /** Waits for background refreshes (shutdown, tests). */
   settle(): Promise<void> {
     return this.#flights.settle();

@@ -36,8 +36,11 @@ export interface FormatProtocol<Doc> {
   /** Parses a body this protocol stored earlier. */
   decodeStored(body: string, pkg: string): Doc;
   hasVersion(doc: Doc, version: string): boolean;
-  /** The variant whose document is used to find an asset's digest (the smallest one). */
-  readonly assetMetadataVariant: string;
+  /**
+   * Variants whose document can give an asset's digest, the one to fetch first (the smallest).
+   * Any cached one that lists the version will do: a version's digest never changes.
+   */
+  readonly assetMetadataVariants: readonly string[];
   assetContentType(assetName: string): string;
   locateAsset(doc: Doc, upstreamBase: URL, pkg: string, version: string, assetName: string): AssetLocation | undefined;
   /** The version's own metadata, snapshotted when the version is retained. */

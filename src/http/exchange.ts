@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { CacheOutcome } from '../engine/ports.js';
 import { LarderError } from '../errors.js';
 import { statusFor } from './status.js';
@@ -54,10 +54,13 @@ export class Exchange {
       this.res.end();
       return;
     }
-    body.on('data', (chunk: Buffer) => {
-      this.bytes += chunk.length;
+    const count = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        this.bytes += chunk.length;
+        done(null, chunk);
+      },
     });
-    await pipeline(body, this.res);
+    await pipeline(body, count, this.res);
   }
 
   sendError(error: LarderError): void {

@@ -2,6 +2,7 @@
  * Routing: `/FORMAT/REPO/…` to the format's handler, plus larder's own small endpoints. The
  * routing table is the one place outside formats/ that knows which formats exist.
  */
+import { REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { LarderError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 import type { Handler } from './server.js';
@@ -15,7 +16,6 @@ export interface RouterOptions {
   version: string;
 }
 
-const REPOSITORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Characters no request path of ours may carry, in any spelling. */
 const FORBIDDEN_RAW = /%00|%0d|%0a|\0|\r|\n/i;
 

@@ -10,7 +10,6 @@ export async function serveAsset(exchange: Exchange, asset: ServedAsset): Promis
     // Assets are immutable: the same URL always means the same bytes.
     'cache-control': 'public, max-age=31536000, immutable',
     etag: `"${integrityToHex(asset.integrity).hex}"`,
-    'x-cache': asset.outcome,
   };
   if (asset.size !== undefined) headers['content-length'] = String(asset.size);
   if (exchange.req.headers['if-none-match'] === headers.etag) {

@@ -42,7 +42,7 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   res.on('close', () => logExchange(options.log, exchange));
   try {
     if ((req.url ?? '').length > MAX_URL_LENGTH) {
-      throw new LarderError('E_TOO_LARGE', `the request URL is longer than ${MAX_URL_LENGTH} characters`, { operation: 'http.request' });
+      throw new LarderError('E_TOO_LARGE', `the request URL is longer than ${MAX_URL_LENGTH} characters`, { operation: 'http.url' });
     }
     await options.handler(exchange);
   } catch (error) {

@@ -30,5 +30,6 @@ export function statusFor(code: ErrorCode, operation: string | undefined): numbe
   // A response over a size limit is the client's fault (413); a metadata document over the
   // limit is the upstream's (502).
   if (code === 'E_TOO_LARGE' && operation !== undefined && operation.startsWith('metadata')) return 502;
+  if (code === 'E_TOO_LARGE' && operation === 'http.url') return 414;
   return HTTP_STATUS[code];
 }

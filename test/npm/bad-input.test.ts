@@ -40,7 +40,7 @@ t.test('malformed names, traversal, unknown repositories, oversized requests', a
     ['/npm/nope/ok', 404, /no repository named "nope"/],
     ['/npm/..%2fdefault/ok', 400, /repository name/],
     ['/elsewhere/x', 404, /nothing is served/],
-    [`/npm/default/${'a'.repeat(9000)}`, 413, /longer than/],
+    [`/npm/default/${'a'.repeat(9000)}`, 414, /longer than/],
   ];
   for (const [path, status, message] of cases) {
     const res = await rawGet(port, path);

@@ -218,3 +218,21 @@ t.test('an upstream that never answers: 504 within the headers timeout, naming t
   t.match(message, /tim/i, 'says it timed out');
   t.ok(Date.now() - started < 4000, `bounded: ${Date.now() - started} ms`);
 });
+
+t.test('offline: a tarball that is not retained fails with 504 saying so', async (t) => {
+  const registry = await startFakeNpmRegistry({ packages: [{ name: 'kept', versions: { '1.0.0': {}, '1.1.0': {} } }] });
+  t.teardown(() => registry.stop());
+  const online = await startTestLarder({ npmUpstream: registry.url });
+  await warm(online);
+  await online.daemon.close();
+  const offline = await startTestLarder({ npmUpstream: registry.url, dataDir: online.dataDir, config: { offline: true } });
+  t.teardown(async () => {
+    await offline.stop();
+    await online.stop();
+  });
+  registry.clearRequests();
+  const res = await fetch(`${offline.npm()}kept/-/kept-1.1.0.tgz`);
+  t.equal(res.status, 504);
+  t.match(await errorOf(res), /offline.*kept@1\.1\.0 is not retained/);
+  t.equal(registry.requests.length, 0);
+});

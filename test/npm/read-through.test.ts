@@ -79,6 +79,7 @@ t.test('packuments and tarballs through larder', async (t) => {
   await t.test('tarball: first fetch from upstream and verified, then served locally', async (t) => {
     const expected = await registry.tarball('@acme/util', '2.0.0');
     const before = registry.count((r) => r.path.endsWith('.tgz'));
+    const packumentsBefore = registry.count((r) => !r.path.endsWith('.tgz'));
     const first = await fetch(`${larder.npm()}@acme/util/-/util-2.0.0.tgz`);
     t.equal(first.status, 200);
     t.equal(first.headers.get('x-cache'), 'miss');
@@ -96,6 +97,7 @@ t.test('packuments and tarballs through larder', async (t) => {
       t.ok(Buffer.from(await warm.arrayBuffer()).equals(expected.bytes));
     }
     t.equal(registry.count((r) => r.path.endsWith('.tgz')), before + 1, 'exactly one upstream tarball request');
+    t.equal(registry.count((r) => !r.path.endsWith('.tgz')), packumentsBefore, 'the digest came from the cached full document: no packument request');
   });
 
   await t.test('HEAD of a retained tarball', async (t) => {

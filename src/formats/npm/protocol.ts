@@ -36,7 +36,7 @@ function unionDocuments(docs: Packument[]): Packument | undefined {
 
 export const npmProtocol: FormatProtocol<Packument> = {
   format: 'npm',
-  assetMetadataVariant: 'abbreviated',
+  assetMetadataVariants: ['abbreviated', 'full'],
 
   metadataRequest(upstreamBase, pkg, variant) {
     const url = new URL(packumentPath(pkg), upstreamBase);
