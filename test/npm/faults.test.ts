@@ -236,3 +236,15 @@ t.test('offline: a tarball that is not retained fails with 504 saying so', async
   t.match(await errorOf(res), /offline.*kept@1\.1\.0 is not retained/);
   t.equal(registry.requests.length, 0);
 });
+
+t.test('a DNS failure fails fast with a message naming the host', async (t) => {
+  const larder = await startTestLarder({ npmUpstream: 'http://registry.larder-test.invalid/' });
+  t.teardown(() => larder.stop());
+  const started = Date.now();
+  const res = await fetch(`${larder.npm()}anything`);
+  t.equal(res.status, 502);
+  const message = await errorOf(res);
+  t.match(message, /registry\.larder-test\.invalid/);
+  t.match(message, /DNS|ENOTFOUND|resolve/i);
+  t.ok(Date.now() - started < 5000, 'bounded');
+});

@@ -1,0 +1,25 @@
+// Search order and retention targets (DESIGN.md §1), as pure functions.
+import t from 'tap';
+import { MAX_SEARCHED_REPOSITORIES, retentionTargets, searchOrder, type RepositoryNode } from '../../src/domain/repository-graph.js';
+
+const graph = (edges: Record<string, string[]>) => (name: string): RepositoryNode | undefined =>
+  edges[name] === undefined ? undefined : { name, upstreams: edges[name] ?? [] };
+
+t.test('depth-first, in configured order, each repository once', async (t) => {
+  const lookup = graph({ r: ['a', 'b'], a: ['shared', 'a2'], b: ['shared', 'b2'], shared: ['gw'], a2: [], b2: [], gw: [] });
+  t.same(searchOrder('r', lookup), ['r', 'a', 'shared', 'gw', 'a2', 'b', 'b2']);
+});
+
+t.test('at most 25 repositories, and safe on cycles and unknown names', async (t) => {
+  const chain: Record<string, string[]> = {};
+  for (let i = 0; i < 40; i += 1) chain[`r${i}`] = [`r${i + 1}`];
+  t.equal(searchOrder('r0', graph(chain)).length, MAX_SEARCHED_REPOSITORIES);
+  t.same(searchOrder('x', graph({ x: ['y', 'missing'], y: ['x'] })), ['x', 'y']);
+  t.same(searchOrder('missing', graph({})), []);
+});
+
+t.test('retention: the requesting repository and the gateway, never the ones between', async (t) => {
+  t.same(retentionTargets('team', { repository: 'npm-store', viaExternal: true }), ['team', 'npm-store']);
+  t.same(retentionTargets('team', { repository: 'shared', viaExternal: false }), ['team']);
+  t.same(retentionTargets('npm-store', { repository: 'npm-store', viaExternal: true }), ['npm-store']);
+});
