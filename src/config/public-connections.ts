@@ -13,6 +13,11 @@ export const PUBLIC_CONNECTION_URLS: Readonly<Partial<Record<PublicConnectionNam
   'public:maven-commonsware': 'https://s3.amazonaws.com/repo.commonsware.com/',
 });
 
+/** Origins besides the connection's own that its artifacts are served from. */
+export const PUBLIC_CONNECTION_ASSET_ORIGINS: Readonly<Partial<Record<PublicConnectionName, readonly string[]>>> = Object.freeze({
+  'public:pypi': Object.freeze(['https://files.pythonhosted.org']),
+});
+
 export const PUBLIC_CONNECTION_NAMES = Object.keys(PUBLIC_CONNECTIONS) as PublicConnectionName[];
 
 export function isPublicConnectionName(value: string): value is PublicConnectionName {

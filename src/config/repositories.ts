@@ -7,7 +7,7 @@ import { MAX_DIRECT_UPSTREAMS, REPOSITORY_NAME } from '../domain/repository-grap
 import { FORMATS, type Format } from '../domain/types.js';
 import { at, MAX_TIMER_MS, readDuration, readEnum, readSection, readString, type FieldContext } from './fields.js';
 import { didYouMean, isPlainObject } from './problems.js';
-import { isPublicConnectionName, PUBLIC_CONNECTION_NAMES, PUBLIC_CONNECTION_URLS } from './public-connections.js';
+import { isPublicConnectionName, PUBLIC_CONNECTION_ASSET_ORIGINS, PUBLIC_CONNECTION_NAMES, PUBLIC_CONNECTION_URLS } from './public-connections.js';
 import { PUBLIC_CONNECTIONS, type ExternalConnection, type RefreshMode, type RepositoryConfig } from './types.js';
 import { describeType } from './units.js';
 
@@ -135,7 +135,8 @@ function readExternal(value: unknown, ctx: FieldContext): ExternalConnection | u
   if (typeof value === 'string') {
     if (isPublicConnectionName(value)) {
       const url = PUBLIC_CONNECTION_URLS[value];
-      return { name: value, format: PUBLIC_CONNECTIONS[value], ...(url === undefined ? {} : { url }) };
+      const assetOrigins = PUBLIC_CONNECTION_ASSET_ORIGINS[value] ?? [];
+      return { name: value, format: PUBLIC_CONNECTIONS[value], ...(url === undefined ? {} : { url }), assetOrigins };
     }
     const hint = /^https?:/i.test(value)
       ? '; a URL needs its format: external: { format: npm, url: ... }'
@@ -143,14 +144,33 @@ function readExternal(value: unknown, ctx: FieldContext): ExternalConnection | u
     ctx.problems.add(ctx.path, `unknown public connection "${value}"${hint}; known: ${PUBLIC_CONNECTION_NAMES.join(', ')}`);
     return undefined;
   }
-  const section = readSection(value, ['format', 'url'], ctx);
+  const section = readSection(value, ['format', 'url', 'assetOrigins'], ctx);
   if (section === undefined) return undefined;
   if (section.format === undefined || section.format === null) ctx.problems.add(at(ctx, 'format').path, `required: one of ${FORMATS.join(', ')}`);
   if (section.url === undefined || section.url === null) ctx.problems.add(at(ctx, 'url').path, 'required: the base URL of the registry');
   const format = readEnum<Format | 'none'>(section.format, FORMATS, 'none', at(ctx, 'format'));
   const url = readBaseUrl(section.url, at(ctx, 'url'));
+  const assetOrigins = readOrigins(section.assetOrigins, at(ctx, 'assetOrigins'));
   if (format === 'none' || url === undefined) return undefined;
-  return { name: 'custom', format, url };
+  return { name: 'custom', format, url, assetOrigins };
+}
+
+/** A list of http(s) origins (scheme, host, port; no path). */
+function readOrigins(value: unknown, ctx: FieldContext): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    ctx.problems.add(ctx.path, `expected a list of origins such as ["https://files.example"], got ${describeType(value)}`);
+    return [];
+  }
+  const origins: string[] = [];
+  value.forEach((item: unknown, index) => {
+    const url = readBaseUrl(item, at(ctx, index));
+    if (url === undefined) return;
+    const origin = new URL(url).origin;
+    if (new URL(url).pathname !== '/') ctx.problems.add(at(ctx, index).path, `an origin has no path: use ${origin}`);
+    else origins.push(origin);
+  });
+  return origins;
 }
 
 /** An absolute http(s) URL without query or fragment, returned with a trailing `/`. */

@@ -44,7 +44,12 @@ function repositoryToPlain(repository: RepositoryConfig): Record<string, unknown
     upstreams: [...repository.upstreams],
     ...(external === undefined
       ? {}
-      : { external: external.name === 'custom' ? { format: external.format, url: external.url } : external.name }),
+      : {
+          external:
+            external.name === 'custom'
+              ? { format: external.format, url: external.url, ...(external.assetOrigins.length > 0 ? { assetOrigins: external.assetOrigins } : {}) }
+              : external.name,
+        }),
     metadataTtl: Object.fromEntries(FORMATS.map((format) => [format, formatDuration(repository.metadataTtlMs[format])])),
     refresh: repository.refresh,
     ingestionDeadline: formatDuration(repository.ingestionDeadlineMs),

@@ -22,6 +22,12 @@ export interface ExternalConnection {
    * npm's own configuration at run time.
    */
   url?: string;
+  /**
+   * Other origins this connection's artifacts may be fetched from (PyPI serves files from a
+   * separate host). Artifacts are fetched from the connection's own origin otherwise: a link
+   * elsewhere is refused, so a document cannot point larder at an arbitrary host.
+   */
+  assetOrigins: readonly string[];
 }
 
 export type RefreshMode = 'blocking' | 'background';

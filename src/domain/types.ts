@@ -14,6 +14,12 @@ export interface AssetRef {
   integrity: string;
   size: number;
   contentType?: string;
+  /**
+   * The format's own listing entry for this one file, when a version has several (a PyPI
+   * wheel's hashes, requires-python, yanked …), so the file stays listed when the upstream
+   * drops it.
+   */
+  listing?: unknown;
 }
 
 /** A package version retained in one repository. Retained bytes never change. */

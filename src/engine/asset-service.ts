@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { RepositoryConfig } from '../config/types.js';
 import { retentionTargets } from '../domain/repository-graph.js';
+import { assetRevision } from '../domain/retention.js';
 import type { RetainedVersion, VersionStatus } from '../domain/types.js';
 import { LarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
@@ -114,6 +115,14 @@ export class AssetService {
         operation: 'asset.locate',
       });
     }
+    const allowed = [upstreamBase.origin, ...(gateway.external?.assetOrigins ?? [])];
+    if (!allowed.includes(location.url.origin)) {
+      throw new LarderError(
+        'E_UPSTREAM_BAD_RESPONSE',
+        `${gateway.name}'s upstream links ${request.assetName} to ${location.url.origin}, which is not an origin of that connection; larder fetches artifacts only from ${allowed.join(', ')} (add the origin to the connection's assetOrigins to allow it)`,
+        { operation: 'asset.locate', details: { url: location.url.href } },
+      );
+    }
     const remembered = this.#mismatches.get(location.integrity);
     if (remembered && remembered.until > this.#now()) throw remembered.error;
     const contentType = protocol.assetContentType(request.assetName);
@@ -197,13 +206,15 @@ export class AssetService {
   }
 
   async #retain<Doc>(protocol: FormatProtocol<Doc>, doc: Doc, gateway: RepositoryConfig, request: AssetRequest, blob: StoredBlob, contentType: string): Promise<void> {
+    const listing = protocol.assetListing(doc, request.version, request.assetName);
+    const asset = { name: request.assetName, integrity: blob.integrity, size: blob.size, contentType, ...(listing === undefined ? {} : { listing }) };
     const version: RetainedVersion = {
       format: protocol.format,
       package: request.pkg,
       version: request.version,
       status: 'Published',
-      revision: blob.integrity,
-      assets: [{ name: request.assetName, integrity: blob.integrity, size: blob.size, contentType }],
+      revision: assetRevision([asset]),
+      assets: [asset],
       manifest: protocol.versionManifest(doc, request.version),
       origin: { repository: gateway.name, connection: gateway.external?.name },
       retainedAt: new Date(this.#now()).toISOString(),

@@ -45,6 +45,8 @@ export interface FormatProtocol<Doc> {
   locateAsset(doc: Doc, upstreamBase: URL, pkg: string, version: string, assetName: string): AssetLocation | undefined;
   /** The version's own metadata, snapshotted when the version is retained. */
   versionManifest(doc: Doc, version: string): unknown;
+  /** The listing entry of one asset, snapshotted with it (formats with one asset per version: undefined). */
+  assetListing(doc: Doc, version: string, assetName: string): unknown;
   /**
    * The union a client sees: upstream documents in search order (earlier wins) plus every
    * version the searched repositories retain. Undefined when there is nothing to show.

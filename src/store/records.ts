@@ -12,6 +12,7 @@
  * `constructor` is data, never the object's prototype.
  */
 import { createHash } from 'node:crypto';
+import { withNewAssets } from '../domain/retention.js';
 import { LarderError } from '../errors.js';
 import type { Format, RetainedVersion, VersionStatus } from '../domain/types.js';
 import type { MetadataEntry, PackageRecord, RecordStore } from './types.js';
@@ -72,7 +73,11 @@ export class RetentionRecords {
    */
   async retain(repository: string, version: RetainedVersion): Promise<void> {
     await this.#records.update<PackageRecord>(recordKeys.package(repository, version.format, version.package), (current) => {
-      if (versionOf(current, version.version) !== undefined) return current;
+      const existing = versionOf(current, version.version);
+      if (current !== undefined && existing !== undefined) {
+        const merged = withNewAssets(existing, version);
+        return merged === existing ? current : { ...current, versions: { ...current.versions, [version.version]: merged } };
+      }
       return {
         repository,
         format: version.format,

@@ -65,8 +65,8 @@ t.test('external: a public name or {format, url}', async (t) => {
   team: { external: { format: maven, url: "http://10.0.0.5:7878/maven/default/" } }
   pypi: { external: public:pypi }
 `);
-  t.same(config.repositories.get('corp')?.external, { name: 'custom', format: 'npm', url: 'https://npm.corp.example/registry/' }, 'gains a trailing slash');
-  t.same(config.repositories.get('team')?.external, { name: 'custom', format: 'maven', url: 'http://10.0.0.5:7878/maven/default/' });
+  t.same(config.repositories.get('corp')?.external, { name: 'custom', format: 'npm', url: 'https://npm.corp.example/registry/', assetOrigins: [] }, 'gains a trailing slash');
+  t.same(config.repositories.get('team')?.external, { name: 'custom', format: 'maven', url: 'http://10.0.0.5:7878/maven/default/', assetOrigins: [] });
   t.equal(config.repositories.get('pypi')?.external?.url, PUBLIC_CONNECTION_URLS['public:pypi']);
 });
 
@@ -183,4 +183,21 @@ t.test('a search visits at most 25 repositories', async (t) => {
   for (const mid of mids) graph[mid] = leaves;
   for (const leaf of leaves) graph[leaf] = [];
   t.equal(validYaml(repositoriesYaml(graph)).repositories.size, 21);
+});
+
+t.test('asset origins: PyPI files host by default, listed origins for custom connections', async (t) => {
+  const config = validYaml(`repositories:
+  pypi-store: { external: public:pypi }
+  corp: { external: { format: pypi, url: "https://pypi.corp.test/simple/", assetOrigins: ["https://files.corp.test", "http://cdn.corp.test:8080/"] } }
+  plain: { external: { format: npm, url: "http://127.0.0.1:4873/" } }
+`);
+  t.same(config.repositories.get('pypi-store')?.external?.assetOrigins, ['https://files.pythonhosted.org']);
+  t.same(config.repositories.get('corp')?.external?.assetOrigins, ['https://files.corp.test', 'http://cdn.corp.test:8080']);
+  t.same(config.repositories.get('plain')?.external?.assetOrigins, []);
+  const problems = problemsOf(`repositories:
+  bad: { external: { format: pypi, url: "https://pypi.corp.test/simple/", assetOrigins: ["https://files.corp.test/path/", "ftp://x"] } }
+  worse: { external: { format: pypi, url: "https://pypi.corp.test/simple/", assetOrigins: "https://files.corp.test" } }
+`);
+  t.same(problems.map((p) => p.path), ['repositories.bad.external.assetOrigins[0]', 'repositories.bad.external.assetOrigins[1]', 'repositories.worse.external.assetOrigins']);
+  t.match(problems[0]?.message, /an origin has no path: use https:\/\/files\.corp\.test/);
 });

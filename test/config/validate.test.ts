@@ -2,7 +2,7 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { isLarderError } from '../../src/errors.js';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/defaults.js';
-import { PUBLIC_CONNECTION_URLS } from '../../src/config/public-connections.js';
+import { PUBLIC_CONNECTION_ASSET_ORIGINS, PUBLIC_CONNECTION_URLS } from '../../src/config/public-connections.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { options, problemsOf, validYaml } from './helpers.js';
 
@@ -44,7 +44,7 @@ t.test('an empty document is the embedded default', async (t) => {
   t.same(defaultRepo?.metadataTtlMs, { npm: 600_000, pypi: 1_800_000, maven: 10_800_000 });
   t.equal(defaultRepo?.refresh, 'background');
   t.equal(defaultRepo?.ingestionDeadlineMs, 40_000);
-  t.same(empty.repositories.get('npm-store')?.external, { name: 'public:npmjs', format: 'npm' }, 'npmjs has no url in code');
+  t.same(empty.repositories.get('npm-store')?.external, { name: 'public:npmjs', format: 'npm', assetOrigins: [] }, 'npmjs has no url in code');
   // Each public gateway points where public-connections.ts says (the one table of public hosts).
   const expected: [string, keyof typeof PUBLIC_CONNECTION_URLS, string][] = [
     ['pypi-store', 'public:pypi', 'pypi'],
@@ -56,7 +56,7 @@ t.test('an empty document is the embedded default', async (t) => {
   for (const [repo, name, format] of expected) {
     const url = PUBLIC_CONNECTION_URLS[name];
     t.match(url, /^https:\/\/[^/]+\/(.+\/)?$/, `${name} has a base URL`);
-    t.same(empty.repositories.get(repo)?.external, { name, format, url });
+    t.same(empty.repositories.get(repo)?.external, { name, format, url, assetOrigins: PUBLIC_CONNECTION_ASSET_ORIGINS[name] ?? [] });
   }
 });
 

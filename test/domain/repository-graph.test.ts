@@ -23,3 +23,17 @@ t.test('retention: the requesting repository and the gateway, never the ones bet
   t.same(retentionTargets('team', { repository: 'shared', viaExternal: false }), ['team']);
   t.same(retentionTargets('npm-store', { repository: 'npm-store', viaExternal: true }), ['npm-store']);
 });
+
+t.test('a version retained again only gains the assets it lacked', async (t) => {
+  const { withNewAssets, assetRevision } = await import('../../src/domain/retention.js');
+  const wheel = { name: 'demo-1.0-py3-none-any.whl', integrity: 'sha256-AAAA', size: 10 };
+  const sdist = { name: 'demo-1.0.tar.gz', integrity: 'sha256-BBBB', size: 20 };
+  const base = { format: 'pypi' as const, package: 'demo', version: '1.0', status: 'Published' as const, manifest: {}, origin: { repository: 'pypi-store' }, retainedAt: '' };
+  const existing = { ...base, assets: [wheel], revision: assetRevision([wheel]) };
+  t.equal(withNewAssets(existing, { ...existing, assets: [{ ...wheel, integrity: 'sha256-CHANGED' }] }), existing, 'same name: unchanged, bytes never replaced');
+  const merged = withNewAssets(existing, { ...existing, assets: [sdist] });
+  t.same(merged.assets.map((a) => a.name), [wheel.name, sdist.name]);
+  t.not(merged.revision, existing.revision, 'the revision changes with the asset set');
+  const disposed = { ...existing, status: 'Disposed' as const };
+  t.equal(withNewAssets(disposed, { ...existing, assets: [sdist] }), disposed, 'a disposed version gains nothing');
+});

@@ -51,12 +51,17 @@ t.test('retain, then read the package and the version back', async (t) => {
   t.equal(await retention.getVersion('team', 'pypi', '@scope/util', '1.0.0'), undefined, 'and per format');
 });
 
-t.test('retain is idempotent: retained bytes never change', async (t) => {
+t.test('retain is idempotent: retained bytes never change, new assets are added', async (t) => {
   const { retention } = await openRecords(t);
   const first = version('left-pad', '1.3.0');
   await retention.retain('team', first);
-  await retention.retain('team', version('left-pad', '1.3.0', { assets: [{ name: 'edited.tgz', integrity: 'sha512-other', size: 99 }], revision: 'new' }));
-  t.same(await retention.getVersion('team', 'npm', 'left-pad', '1.3.0'), first);
+  const sameName = first.assets.map((asset) => ({ ...asset, integrity: 'sha512-other', size: 99 }));
+  await retention.retain('team', version('left-pad', '1.3.0', { assets: sameName, revision: 'new' }));
+  t.same(await retention.getVersion('team', 'npm', 'left-pad', '1.3.0'), first, 'an asset already retained is never replaced');
+  await retention.retain('team', version('left-pad', '1.3.0', { assets: [{ name: 'second-file.tgz', integrity: 'sha512-other', size: 99 }], revision: 'new' }));
+  const grown = await retention.getVersion('team', 'npm', 'left-pad', '1.3.0');
+  t.same(grown?.assets.map((asset) => asset.name), [...first.assets.map((asset) => asset.name), 'second-file.tgz'], 'a new asset of the version is added');
+  t.same(grown?.assets[0], first.assets[0]);
   await Promise.all(['10', '11', '12', '13', '14'].map((minor) => retention.retain('team', version('left-pad', `1.${minor}.0`))));
   t.equal(Object.keys((await retention.getPackage('team', 'npm', 'left-pad'))?.versions ?? {}).length, 6, 'concurrent retains all land');
 });

@@ -79,6 +79,10 @@ export const npmProtocol: FormatProtocol<Packument> = {
     return versionManifest(doc, version);
   },
 
+  assetListing() {
+    return undefined;
+  },
+
   union(docs, pkg, retained: RetainedVersion[], variant) {
     if (!isNpmVariant(variant)) throw new LarderError('E_INTERNAL', `unknown npm variant ${variant}`, { operation: 'npm.union' });
     return mergeRetained(unionDocuments(docs), pkg, retained, variant === 'abbreviated');
