@@ -110,11 +110,7 @@ export class AssetService {
     const doc = await this.#documentListing(protocol, gateway, upstreamBase, request);
     if (doc === undefined) return undefined;
     const location = protocol.locateAsset(doc, upstreamBase, request.pkg, request.version, request.assetName);
-    if (location === undefined) {
-      throw new LarderError('E_UPSTREAM_BAD_RESPONSE', `${gateway.name}'s upstream lists ${request.pkg}@${request.version} without a usable digest for ${request.assetName}; larder never stores unverified bytes`, {
-        operation: 'asset.locate',
-      });
-    }
+    if (location === undefined) return undefined; // this upstream does not list that file
     const allowed = [upstreamBase.origin, ...(gateway.external?.assetOrigins ?? [])];
     if (!allowed.includes(location.url.origin)) {
       throw new LarderError(

@@ -42,6 +42,10 @@ export interface FormatProtocol<Doc> {
    */
   readonly assetMetadataVariants: readonly string[];
   assetContentType(assetName: string): string;
+  /**
+   * Undefined when the document does not list that asset. Throws E_UPSTREAM_BAD_RESPONSE when
+   * it lists it without a digest larder can verify (larder never stores unverified bytes).
+   */
   locateAsset(doc: Doc, upstreamBase: URL, pkg: string, version: string, assetName: string): AssetLocation | undefined;
   /** The version's own metadata, snapshotted when the version is retained. */
   versionManifest(doc: Doc, version: string): unknown;

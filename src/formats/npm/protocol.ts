@@ -67,7 +67,11 @@ export const npmProtocol: FormatProtocol<Packument> = {
   locateAsset(doc, upstreamBase, pkg, version, assetName) {
     if (assetName !== tarballFilename(pkg, version)) return undefined;
     const integrity = tarballDigest(doc, version);
-    if (integrity === undefined) return undefined;
+    if (integrity === undefined) {
+      throw new LarderError('E_UPSTREAM_BAD_RESPONSE', `the upstream lists ${pkg}@${version} without a valid dist.integrity or shasum; larder never stores unverified bytes`, {
+        operation: 'npm.locate',
+      });
+    }
     return { url: new URL(upstreamTarballPath(doc, version, pkg, upstreamBase), upstreamBase.origin), integrity };
   },
 
