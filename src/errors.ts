@@ -54,6 +54,12 @@ export function isLarderError(value: unknown, code?: ErrorCode): value is Larder
   return value instanceof LarderError && (code === undefined || value.code === code);
 }
 
+/** Any thrown value as a LarderError: itself, or E_INTERNAL (a bug) wrapping it. */
+export function asLarderError(error: unknown): LarderError {
+  if (error instanceof LarderError) return error;
+  return new LarderError('E_INTERNAL', describeError(error), { cause: error });
+}
+
 /** A short description of any thrown value, for logs and messages. */
 export function describeError(value: unknown): string {
   if (value instanceof Error) {

@@ -12,12 +12,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { LarderError, describeError } from '../errors.js';
+import { LarderError, asLarderError, describeError } from '../errors.js';
 import type { AssetLocation } from '../formats/protocol.js';
 import type { BlobStore, BlobWrite, StoredBlob } from '../store/types.js';
-import type { UpstreamClient } from '../upstream/types.js';
-import type { OriginBreaker } from './breaker.js';
-import { asLarderError } from './metadata-cache.js';
+import type { UpstreamClient, UpstreamResponse } from '../upstream/types.js';
+import { isOriginFailure, type OriginBreaker } from './breaker.js';
+import { guardedRequest } from './guarded-request.js';
 
 export interface FillSubject {
   package: string;
@@ -45,6 +45,13 @@ export interface AssetFillerDeps {
 }
 
 const DEFAULT_VERIFY_WINDOW = 1024 * 1024;
+/**
+ * How far a client may fall behind the upstream before it is cut loose. The fill runs at the
+ * upstream's pace, never the slowest client's: a client that stalls would otherwise hold the
+ * store write (and every other client waiting for it) hostage. A cut client's retry is served
+ * from the store at its own pace.
+ */
+const MAX_CLIENT_LAG = 8 * 1024 * 1024;
 
 export class AssetFiller {
   readonly #deps: AssetFillerDeps;
@@ -68,17 +75,10 @@ export class AssetFiller {
   async #run(location: AssetLocation, subject: FillSubject, ready: { resolve: (s: FillStart) => void; reject: (e: LarderError) => void }): Promise<StoredBlob> {
     const { client, blobs, breaker } = this.#deps;
     const origin = location.url.origin;
+    let response: UpstreamResponse | undefined;
     try {
-      breaker.admit(origin);
-      const response = await client.request(location.url).catch((error: unknown) => {
-        const failure = asLarderError(error);
-        breaker.failed(origin, failure.message);
-        throw failure;
-      });
+      response = await guardedRequest(client, breaker, location.url);
       if (response.status !== 200) {
-        response.body.resume();
-        if (response.status >= 500 || response.status === 429) breaker.failed(origin, `HTTP ${response.status}`);
-        else breaker.succeeded(origin);
         throw new LarderError(response.status === 404 ? 'E_NOT_FOUND' : 'E_UPSTREAM_STATUS', `${origin} answered ${response.status} for ${subject.package}@${subject.version}`, {
           operation: 'asset.fetch',
           details: { url: location.url.href, status: response.status },
@@ -90,12 +90,12 @@ export class AssetFiller {
       const tee = new Tee(write, location.integrity, subject, this.#deps.verifyWindowBytes ?? DEFAULT_VERIFY_WINDOW, size, ready, this.#deps.log);
       await tee.pump(response.body).catch((error: unknown) => {
         const failure = asLarderError(error);
-        if (failure.code === 'E_UPSTREAM_UNREACHABLE' || failure.code === 'E_UPSTREAM_TIMEOUT') breaker.failed(origin, failure.message);
+        if (isOriginFailure(failure)) breaker.failed(origin, failure.message);
         throw failure;
       });
-      breaker.succeeded(origin);
       return await write.committed;
     } catch (error) {
+      response?.body.destroy();
       const failure = asLarderError(error);
       ready.reject(failure);
       throw failure;
@@ -111,6 +111,8 @@ class Tee {
   #client: PassThrough | undefined;
   #held: Buffer | undefined;
   #storeFailed = false;
+  /** Set when we abort the store write ourselves, so that is not logged as a store failure. */
+  #aborting = false;
 
   constructor(
     private readonly write: BlobWrite,
@@ -125,7 +127,7 @@ class Tee {
     // Destroying the write on a failure emits 'error'; the failure is reported by `committed`.
     write.stream.on('error', () => undefined);
     write.committed.catch((error: unknown) => {
-      if (this.#storeFailed) return;
+      if (this.#storeFailed || this.#aborting) return;
       this.#storeFailed = true;
       this.log.error({ err: describeError(error), package: subject.package, version: subject.version }, 'store write failed; the client is still served');
     });
@@ -135,7 +137,8 @@ class Tee {
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         this.#hash.update(chunk);
-        await Promise.all([this.#toStore(chunk), this.#toClient(chunk)]);
+        this.#toClient(chunk);
+        await this.#toStore(chunk);
       }
     } catch (error) {
       const failure = asLarderError(error);
@@ -171,28 +174,22 @@ class Tee {
   }
 
   /** Before the window fills, chunks collect; after it, all but the last go straight out. */
-  #toClient(chunk: Buffer): Promise<void> {
+  #toClient(chunk: Buffer): void {
     if (this.#client === undefined) {
       this.#window.push(chunk);
       this.#windowBytes += chunk.length;
-      if (this.#windowBytes < this.windowLimit) return Promise.resolve();
-      this.#openClient();
-      return Promise.resolve();
+      if (this.#windowBytes >= this.windowLimit) this.#openClient();
+      return;
     }
     const previous = this.#held;
     this.#held = chunk;
-    if (previous === undefined || this.#client.destroyed) return Promise.resolve();
-    if (this.#client.write(previous)) return Promise.resolve();
     const client = this.#client;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        client.off('drain', done);
-        client.off('close', done);
-        resolve();
-      };
-      client.on('drain', done);
-      client.on('close', done);
-    });
+    if (previous === undefined || client.destroyed) return;
+    client.write(previous);
+    if (client.writableLength > MAX_CLIENT_LAG) {
+      this.log.info({ package: this.subject.package, version: this.subject.version, lagBytes: client.writableLength }, 'client fell too far behind the upstream; cut loose, the fill goes on');
+      client.destroy(new LarderError('E_UPSTREAM_TIMEOUT', 'the client read too slowly and was cut loose; retry to be served from the store', { operation: 'asset.tee' }));
+    }
   }
 
   #openClient(): void {
@@ -216,6 +213,7 @@ class Tee {
   }
 
   #abort(error: LarderError): void {
+    this.#aborting = true;
     this.write.stream.destroy(error);
     if (this.#client === undefined) this.ready.reject(error);
     else this.#client.destroy(error);

@@ -10,13 +10,13 @@ import type { RepositoryConfig } from '../config/types.js';
 import { retentionTargets } from '../domain/repository-graph.js';
 import { assetRevision } from '../domain/retention.js';
 import type { RetainedVersion, VersionStatus } from '../domain/types.js';
-import { LarderError } from '../errors.js';
+import { LarderError, asLarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
 import type { BlobStore, StoredBlob } from '../store/types.js';
 import type { AssetFill, AssetFiller } from './asset-fill.js';
 import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
 import { withinDeadline } from './deadline.js';
-import { asLarderError, ingestionInProgress, type MetadataCache } from './metadata-cache.js';
+import { ingestionInProgress, type MetadataCache } from './metadata-cache.js';
 import type { CacheOutcome, Retention } from './ports.js';
 
 export interface AssetRequest {
@@ -100,7 +100,7 @@ export class AssetService {
       this.#deps.log.warn({ pkg: request.pkg, version: request.version, repository: holder }, 'retained asset is missing from the blob store; fetching it again');
       return undefined;
     }
-    if (holder !== request.repository) await this.#deps.retention.retain(request.repository, { ...retained, retainedAt: new Date(this.#now()).toISOString() });
+    if (holder !== request.repository) await this.#retainQuietly(request.repository, { ...retained, retainedAt: new Date(this.#now()).toISOString() });
     return { outcome: 'hit', size: blob.size, integrity: asset.integrity, contentType: asset.contentType ?? 'application/octet-stream', body: blob.stream };
   }
 
@@ -121,6 +121,7 @@ export class AssetService {
     }
     const remembered = this.#mismatches.get(location.integrity);
     if (remembered && remembered.until > this.#now()) throw remembered.error;
+    if (remembered) this.#mismatches.delete(location.integrity);
     const contentType = protocol.assetContentType(request.assetName);
     const retain = (blob: StoredBlob): Promise<void> => this.#retain(protocol, doc, gateway, request, blob, contentType);
 
@@ -169,7 +170,7 @@ export class AssetService {
       (error: unknown) => {
         this.#fills.delete(location.integrity);
         const failure = asLarderError(error);
-        if (failure.code === 'E_INTEGRITY_MISMATCH') this.#mismatches.set(location.integrity, { error: failure, until: this.#now() + (this.#deps.mismatchMemoryMs ?? 60_000) });
+        if (failure.code === 'E_INTEGRITY_MISMATCH') this.#rememberMismatch(location.integrity, failure);
         this.#deps.log.warn({ pkg: request.pkg, version: request.version, err: failure.message }, 'asset fetch failed; nothing retained');
       },
     );
@@ -216,8 +217,27 @@ export class AssetService {
       retainedAt: new Date(this.#now()).toISOString(),
     };
     for (const target of retentionTargets(request.repository, { repository: gateway.name, viaExternal: true })) {
-      await this.#deps.retention.retain(target, version);
+      await this.#retainQuietly(target, version);
     }
+  }
+
+  /**
+   * Recording retention never fails a response: the bytes are in the store either way, and the
+   * next request through this repository records it again.
+   */
+  async #retainQuietly(repository: string, version: RetainedVersion): Promise<void> {
+    try {
+      await this.#deps.retention.retain(repository, version);
+    } catch (error) {
+      this.#deps.log.warn({ repository, pkg: version.package, version: version.version, err: asLarderError(error).message }, 'could not record retention; the bytes are stored and the next request records it');
+    }
+  }
+
+  #rememberMismatch(integrity: string, error: LarderError): void {
+    const now = this.#now();
+    // Bounded: expired entries go whenever a new one comes.
+    for (const [key, value] of this.#mismatches) if (value.until <= now) this.#mismatches.delete(key);
+    this.#mismatches.set(integrity, { error, until: now + (this.#deps.mismatchMemoryMs ?? 60_000) });
   }
 
   /** Waits for fills in flight (shutdown, tests). */

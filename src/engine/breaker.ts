@@ -8,8 +8,14 @@ import { LarderError } from '../errors.js';
 interface OriginState {
   failures: number;
   openUntil: number;
-  probing: boolean;
+  /** When the one probe after a cool-down was let through (0: none in flight). */
+  probeSince: number;
   lastError: string;
+}
+
+/** Failures that mean the origin itself is unwell; anything else means it answered. */
+export function isOriginFailure(error: LarderError): boolean {
+  return error.code === 'E_UPSTREAM_UNREACHABLE' || error.code === 'E_UPSTREAM_TIMEOUT';
 }
 
 export interface BreakerOptions {
@@ -39,8 +45,11 @@ export class OriginBreaker {
     const state = this.#states.get(origin);
     if (state === undefined || state.failures < this.#threshold) return;
     const now = this.#now();
-    if (now >= state.openUntil && !state.probing) {
-      state.probing = true;
+    // A probe whose outcome never came back (a bug, a lost promise) must not keep the breaker
+    // open for good: after another cool-down a new probe goes through.
+    const probeLost = state.probeSince !== 0 && now >= state.probeSince + this.#cooldownMs;
+    if (now >= state.openUntil && (state.probeSince === 0 || probeLost)) {
+      state.probeSince = now;
       return;
     }
     const seconds = Math.max(1, Math.ceil((state.openUntil - now) / 1000));
@@ -55,11 +64,23 @@ export class OriginBreaker {
     this.#states.delete(origin);
   }
 
+  /** Any HTTP answer: a 5xx or 429 is a failure of the origin, anything else shows it is up. */
+  recordResponse(origin: string, status: number): void {
+    if (status >= 500 || status === 429) this.failed(origin, `HTTP ${status}`);
+    else this.succeeded(origin);
+  }
+
+  /** A request that threw: transport failures count against the origin; the rest do not. */
+  recordError(origin: string, error: LarderError): void {
+    if (isOriginFailure(error)) this.failed(origin, error.message);
+    else this.succeeded(origin);
+  }
+
   failed(origin: string, reason: string): void {
-    const state = this.#states.get(origin) ?? { failures: 0, openUntil: 0, probing: false, lastError: reason };
+    const state = this.#states.get(origin) ?? { failures: 0, openUntil: 0, probeSince: 0, lastError: reason };
     state.failures += 1;
     state.lastError = reason;
-    state.probing = false;
+    state.probeSince = 0;
     this.#states.set(origin, state);
     if (state.failures >= this.#threshold) {
       state.openUntil = this.#now() + this.#cooldownMs;

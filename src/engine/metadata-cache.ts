@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RefreshMode } from '../config/types.js';
 import type { Format } from '../domain/types.js';
-import { LarderError, describeError, isLarderError } from '../errors.js';
+import { LarderError, asLarderError, describeError, isLarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
 import type { MetadataEntry } from '../store/types.js';
 import { readBodyText } from '../upstream/read-body.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import type { OriginBreaker } from './breaker.js';
+import { isOriginFailure, type OriginBreaker } from './breaker.js';
+import { guardedRequest } from './guarded-request.js';
 import { withinDeadline } from './deadline.js';
 import type { CacheOutcome, MetadataEntries } from './ports.js';
 import { SingleFlight } from './single-flight.js';
@@ -122,17 +123,14 @@ export class MetadataCache {
     if (current?.etag) headers['if-none-match'] = current.etag;
     if (current?.lastModified) headers['if-modified-since'] = current.lastModified;
     const origin = request.url.origin;
-    breaker.admit(origin);
+    const response = await guardedRequest(client, breaker, request.url, { headers });
     try {
-      const response = await client.request(request.url, { headers });
       if (response.status === 304 && current) {
         response.body.resume();
-        breaker.succeeded(origin);
         return this.#touch(target, current, 'revalidated');
       }
       if (response.status === 404 || response.status === 410) {
         response.body.resume();
-        breaker.succeeded(origin);
         return { entry: undefined, outcome: 'miss', absent: true };
       }
       if (response.status !== 200) {
@@ -143,8 +141,7 @@ export class MetadataCache {
         });
       }
       const text = await readBodyText(response, this.#deps.maxBodyBytes, 'metadata.fetch');
-      const parsed = protocol.parseMetadata(text, response.headers['content-type'] ?? '', pkg, variant);
-      breaker.succeeded(origin);
+      const parsed = protocol.parseMetadata(text, response.headers['content-type'] ?? '', pkg, variant, response.url);
       const bodyDigest = createHash('sha256').update(parsed.body).digest('base64');
       const fetched: MetadataEntry = {
         body: parsed.body,
@@ -164,8 +161,10 @@ export class MetadataCache {
       await entries.set(repository, protocol.format, pkg, variant, fetched);
       return { entry: fetched, outcome: 'miss' };
     } catch (error) {
+      response.body.destroy();
       const failure = asLarderError(error);
-      if (countsAgainstOrigin(failure)) breaker.failed(origin, failure.message);
+      // The headers came back, so the origin answered; a body cut off mid-way still counts.
+      if (isOriginFailure(failure)) breaker.failed(origin, failure.message);
       throw failure;
     }
   }
@@ -179,17 +178,6 @@ export class MetadataCache {
 
 function flightKey(repository: string, format: Format, pkg: string, variant: string): string {
   return [repository, format, pkg, variant].join('\u0000');
-}
-
-/** Transport failures and 5xx open the breaker; a 4xx or a bad document means the origin is up. */
-function countsAgainstOrigin(error: LarderError): boolean {
-  if (error.code === 'E_UPSTREAM_STATUS') return Number(error.details.status) >= 500 || error.details.status === 429;
-  return error.code === 'E_UPSTREAM_UNREACHABLE' || error.code === 'E_UPSTREAM_TIMEOUT';
-}
-
-export function asLarderError(error: unknown): LarderError {
-  if (error instanceof LarderError) return error;
-  return new LarderError('E_INTERNAL', describeError(error), { cause: error });
 }
 
 function offlineError(repository: string): LarderError {

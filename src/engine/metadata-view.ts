@@ -4,10 +4,10 @@
  */
 import type { Logger } from 'pino';
 import type { RetainedVersion } from '../domain/types.js';
-import type { LarderError } from '../errors.js';
+import { asLarderError, type LarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
 import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
-import { asLarderError, type MetadataCache } from './metadata-cache.js';
+import type { MetadataCache } from './metadata-cache.js';
 import type { CacheOutcome, Retention } from './ports.js';
 
 export interface MetadataView<Doc> {

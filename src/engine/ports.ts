@@ -8,7 +8,6 @@ import type { MetadataEntry, PackageRecord } from '../store/types.js';
 export interface MetadataEntries {
   get(repository: string, format: Format, pkg: string, variant: string): Promise<MetadataEntry | undefined>;
   set(repository: string, format: Format, pkg: string, variant: string, entry: MetadataEntry): Promise<void>;
-  touch(repository: string, format: Format, pkg: string, variant: string, fetchedAt: number): Promise<void>;
 }
 
 export interface Retention {

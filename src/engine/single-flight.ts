@@ -19,14 +19,6 @@ export class SingleFlight<T> {
     return started;
   }
 
-  has(key: string): boolean {
-    return this.#inFlight.has(key);
-  }
-
-  get size(): number {
-    return this.#inFlight.size;
-  }
-
   /** Waits for everything in flight (used on shutdown). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#inFlight.values()]);

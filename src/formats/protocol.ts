@@ -31,8 +31,12 @@ export interface FormatProtocol<Doc> {
   readonly format: Format;
   /** `variant` distinguishes representations cached separately (npm: `full` / `abbreviated`). */
   metadataRequest(upstreamBase: URL, pkg: string, variant: string): MetadataRequest;
-  /** Parses an upstream answer; throws E_UPSTREAM_BAD_RESPONSE when it is not what was asked. */
-  parseMetadata(body: string, contentType: string, pkg: string, variant: string): ParsedMetadata<Doc>;
+  /**
+   * Parses an upstream answer; throws E_UPSTREAM_BAD_RESPONSE when it is not what was asked.
+   * `requestUrl` is the URL the document was fetched from (after redirects): relative links in it
+   * (PyPI pages) resolve against it.
+   */
+  parseMetadata(body: string, contentType: string, pkg: string, variant: string, requestUrl: URL): ParsedMetadata<Doc>;
   /** Parses a body this protocol stored earlier. */
   decodeStored(body: string, pkg: string): Doc;
   hasVersion(doc: Doc, version: string): boolean;

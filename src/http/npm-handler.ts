@@ -87,8 +87,24 @@ function sendDocument(exchange: Exchange, value: unknown, contentType: string): 
   exchange.sendText(200, body, `${contentType}; charset=utf-8`, headers);
 }
 
+/**
+ * Read-only endpoints (search, dist-tags, …) and the audit endpoints npm POSTs to. Anything
+ * else — login, publish, token and user management — carries credentials or changes state,
+ * and larder passes neither through.
+ */
+function mayPassThrough(method: string, rest: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  return method === 'POST' && rest.startsWith('-/npm/v1/security/');
+}
+
 async function forward(deps: NpmHandlerDeps, exchange: Exchange, repository: string, rest: string, query: string): Promise<void> {
   exchange.setCache('bypass');
+  const method = exchange.req.method ?? 'GET';
+  if (!mayPassThrough(method, rest)) {
+    throw new LarderError('E_METHOD_NOT_ALLOWED', `larder does not pass ${method} /${rest} through to the upstream registry: only searches, reads and audits are forwarded, never credentials or changes`, {
+      operation: 'npm.passthrough',
+    });
+  }
   if (deps.offline) {
     throw new LarderError('E_OFFLINE', `larder is offline; /-/${rest.slice(2)} is only answered by the upstream registry`, { operation: 'npm.passthrough' });
   }

@@ -4,8 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { LarderError, describeError } from '../errors.js';
-import { asLarderError } from '../engine/metadata-cache.js';
+import { LarderError, asLarderError, describeError } from '../errors.js';
 import { Exchange } from './exchange.js';
 import { statusFor } from './status.js';
 

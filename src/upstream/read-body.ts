@@ -11,7 +11,7 @@ function tooLarge(response: UpstreamResponse, maxBytes: number, operation: strin
   return new LarderError(
     'E_TOO_LARGE',
     `The upstream document ${redactUrl(response.url)} is larger than ${maxBytes} bytes ` +
-      `(at least ${seen} bytes), the maxMetadataBytes limit. Raise maxMetadataBytes in the larder config if it is legitimate.`,
+      `(at least ${seen} bytes), the limit. Raise limits.maxMetadataSize in the larder config if it is legitimate.`,
     { operation, details: { url: redactUrl(response.url), maxBytes, size: seen } },
   );
 }

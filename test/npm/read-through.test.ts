@@ -160,3 +160,20 @@ t.test('passthrough with the upstream down answers 502 naming it', async (t) => 
   const ping = await fetch(`${larder.npm()}-/ping`);
   t.equal(ping.status, 200, 'still serving');
 });
+
+t.test('pass-through forwards reads and audits, never logins or other writes', async (t) => {
+  const registry = await startFakeNpmRegistry({ packages: [] });
+  const larder = await startTestLarder({ npmUpstream: registry.url });
+  t.teardown(async () => {
+    await larder.stop();
+    await registry.stop();
+  });
+  const audit = await fetch(`${larder.npm()}-/npm/v1/security/advisories/bulk`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  t.equal(audit.status, 200, 'audit is forwarded');
+  await audit.arrayBuffer();
+  const before = registry.requests.length;
+  const login = await fetch(`${larder.npm()}-/user/org.couchdb.user:alice`, { method: 'PUT', body: '{"password":"secret"}' });
+  t.equal(login.status, 405);
+  t.match(((await login.json()) as { error: string }).error, /never credentials/);
+  t.equal(registry.requests.length, before, 'the login never reached the upstream');
+});

@@ -44,7 +44,7 @@ export const npmProtocol: FormatProtocol<Packument> = {
     return { url, headers: { accept } };
   },
 
-  parseMetadata(body, _contentType, pkg, variant): ParsedMetadata<Packument> {
+  parseMetadata(body, _contentType, pkg, variant, _requestUrl): ParsedMetadata<Packument> {
     const parsed = parsePackument(body, pkg);
     // Some registries ignore the abbreviated Accept and answer the full document: derive it.
     const doc = variant === 'abbreviated' ? abbreviate(parsed) : parsed;

@@ -95,7 +95,8 @@ function classifySdist(stem: string, project: string): FilenameClass {
     const version = stem.slice(index + 1);
     const normalized = normalizeVersion(version);
     if (normalized !== undefined) return { kind: 'file', type: 'sdist', version: normalized };
-    badVersion ??= version;
+    // "requests-oauthlib-2.0.0" under "requests": the rest goes on with a name, not a version.
+    if (version === '' || /^v?\d/i.test(version)) badVersion ??= version;
   }
   if (badVersion !== undefined) return { kind: 'invalid', reason: `"${badVersion}" is not a PEP 440 version` };
   return { kind: 'foreign', reason: 'its name part is another project' };
