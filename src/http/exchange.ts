@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import type { CacheOutcome } from '../engine/ports.js';
-import { LarderError, asLarderError } from '../errors.js';
+import { LarderError } from '../errors.js';
 import { statusFor } from './status.js';
 
 export interface ExchangeFacts {
@@ -63,10 +63,11 @@ export class Exchange {
     try {
       await pipeline(body, count, this.res);
     } catch (error) {
-      // A source that failed (a digest mismatch, a store read) is an error; otherwise the client
-      // went away (premature close, EPIPE), which the request log records as aborted, at info.
-      if (body.errored !== null) throw asLarderError(body.errored);
-      if (!this.res.destroyed) throw asLarderError(error);
+      // Our sources (a fill, the store) fail with LarderErrors: a digest mismatch, a broken
+      // upstream. Anything else is the client going away (premature close, EPIPE), which the
+      // request log records as aborted, at info.
+      const cause = body.errored ?? error;
+      if (cause instanceof LarderError) throw cause;
     }
   }
 

@@ -55,5 +55,5 @@ t.test('a client hanging up mid-download does not abort the fill', async (t) => 
   t.ok(Buffer.from(await res.arrayBuffer()).equals((await registry.tarball('large', '1.0.0')).bytes));
   t.equal(registry.count((r) => r.path.endsWith('.tgz')), before);
   t.ok(larder.logs.some((line) => line.aborted === true && line.level === 30), 'the hang-up is logged at info');
-  t.same(larder.logs.filter((line) => line.level >= 50).map((line) => line.msg), [], 'and nothing is logged as an error');
+  t.same(larder.logs.filter((line) => line.level >= 50), [], 'and nothing is logged as an error');
 });
