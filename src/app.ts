@@ -16,6 +16,7 @@ import type { ChainContext } from './engine/chain.js';
 import { MetadataCache } from './engine/metadata-cache.js';
 import { LarderError } from './errors.js';
 import { createNpmHandler } from './http/npm-handler.js';
+import { createPypiHandler } from './http/pypi-handler.js';
 import { createRouter } from './http/router.js';
 import { createHttpServer } from './http/server.js';
 import { CacacheBlobStore } from './store/blob-store.js';
@@ -94,9 +95,11 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     },
   });
 
+  const pypi = createPypiHandler({ metadata: { chain, cache, retention, log }, assets, chain, retention });
+
   const httpServer = createHttpServer({
     log,
-    handler: createRouter({ formats: { npm }, repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
+    handler: createRouter({ formats: { npm, pypi }, repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
   });
   built.server = httpServer;

@@ -14,6 +14,7 @@ export interface Retention {
   getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined>;
   getVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined>;
   retain(repository: string, version: RetainedVersion): Promise<void>;
+  listPackages(repository: string, format?: Format): AsyncIterable<PackageRecord>;
 }
 
 /** How a response was produced; logged and sent as `x-cache`. */

@@ -23,6 +23,8 @@ export interface TestLarderOptions {
   repositories?: Record<string, unknown>;
   /** Base URL of the npm upstream for the default repositories. */
   npmUpstream?: string;
+  /** The PyPI upstream for the default repositories: its simple index URL and any file origins. */
+  pypiUpstream?: { url: string; assetOrigins?: string[] };
   /** Extra top-level config (upstream timeouts, defaults, offline …), merged over the test defaults. */
   config?: Record<string, unknown>;
   /** Reuse a data dir (restart tests). */
@@ -33,6 +35,8 @@ export interface TestLarder {
   url: string;
   /** `http://127.0.0.1:PORT/npm/REPO/` */
   npm(repository?: string): string;
+  /** `http://127.0.0.1:PORT/pypi/REPO/simple/` */
+  pypi(repository?: string): string;
   dataDir: string;
   logs: LogLine[];
   daemon: RunningLarder;
@@ -49,8 +53,9 @@ export async function startTestLarder(options: TestLarderOptions): Promise<TestL
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'larder-data-')));
   const configDir = await mkdtemp(join(tmpdir(), 'larder-config-'));
   const repositories = options.repositories ?? {
-    default: { upstreams: ['npm-store'] },
+    default: { upstreams: options.pypiUpstream ? ['npm-store', 'pypi-store'] : ['npm-store'] },
     'npm-store': { external: { format: 'npm', url: options.npmUpstream ?? 'http://127.0.0.1:9/' } },
+    ...(options.pypiUpstream ? { 'pypi-store': { external: { format: 'pypi', ...options.pypiUpstream } } } : {}),
   };
   const document = { ...TEST_DEFAULTS, ...options.config, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: { level: 'info' }, repositories };
   const file = join(configDir, 'larder.yaml');
@@ -69,6 +74,7 @@ export async function startTestLarder(options: TestLarderOptions): Promise<TestL
   return {
     url: daemon.url,
     npm: (repository = 'default') => `${daemon.url}/npm/${repository}/`,
+    pypi: (repository = 'default') => `${daemon.url}/pypi/${repository}/simple/`,
     dataDir,
     logs,
     daemon,

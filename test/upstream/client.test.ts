@@ -304,7 +304,7 @@ t.test('readBodyText caps metadata and destroys the stream', async (t) => {
   const err = await larderError(readBodyText(declared, 1000, 'npm.packument'));
   t.equal(err.code, 'E_TOO_LARGE');
   t.equal(err.operation, 'npm.packument');
-  t.match(err.message, /maxMetadataBytes/);
+  t.match(err.message, /limits\.maxMetadataSize/);
   t.ok(declared.body.destroyed);
   const chunked = await client.request(new URL('/chunked', server.url));
   t.equal(chunked.headers['content-length'], undefined);
