@@ -139,3 +139,13 @@ t.test('bad input: 4xx with a message, nothing reaches the upstream, nothing is 
   t.equal(post.status, 405);
   await post.arrayBuffer();
 });
+
+t.test('an index that never answers: 504 within the headers timeout', async (t) => {
+  const { pypi, larder } = await setup(t, { config: { upstream: { headersTimeout: '1s' } } });
+  pypi.fault = { kind: 'hang' };
+  const started = Date.now();
+  const res = await fetch(`${larder.pypi()}kept/`);
+  t.equal(res.status, 504);
+  t.match(await errorOf(res), new RegExp(`127\\.0\\.0\\.1:${pypi.port}`));
+  t.ok(Date.now() - started < 4000, `bounded: ${Date.now() - started} ms`);
+});
