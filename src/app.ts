@@ -78,12 +78,13 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
 
   const cache = new MetadataCache({ entries: new MetadataRecords(records), client, breaker, offline: config.offline, maxBodyBytes: config.maxMetadataBytes, log });
   const filler = new AssetFiller({ client, blobs, breaker, log });
-  const assets = new AssetService({ chain, cache, retention, blobs, filler, offline: config.offline, log });
+  const assets = new AssetService({ chain, cache, retention, blobs, filler, client, breaker, offline: config.offline, log });
   const npm = createNpmHandler({
     metadata: { chain, cache, retention, log },
     assets,
     chain,
     offline: config.offline,
+    blobs,
     passthrough: {
       forward: (exchange, target) =>
         new Promise((resolve) => {
@@ -95,7 +96,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     },
   });
 
-  const pypi = createPypiHandler({ metadata: { chain, cache, retention, log }, assets, chain, retention });
+  const pypi = createPypiHandler({ metadata: { chain, cache, retention, log }, assets, chain, retention, blobs });
 
   const httpServer = createHttpServer({
     log,

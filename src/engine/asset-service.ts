@@ -13,8 +13,11 @@ import type { RetainedVersion, VersionStatus } from '../domain/types.js';
 import { LarderError, asLarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
 import type { BlobStore, StoredBlob } from '../store/types.js';
+import type { UpstreamClient } from '../upstream/types.js';
 import type { AssetFill, AssetFiller } from './asset-fill.js';
-import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
+import type { OriginBreaker } from './breaker.js';
+import { locateAsset, offlineMiss } from './asset-locator.js';
+import { chainFor, unavailable, type ChainContext } from './chain.js';
 import { withinDeadline } from './deadline.js';
 import { ingestionInProgress, type MetadataCache } from './metadata-cache.js';
 import type { CacheOutcome, Retention } from './ports.js';
@@ -31,6 +34,8 @@ export interface ServedAsset {
   size: number | undefined;
   integrity: string;
   contentType: string;
+  /** When larder first stored it (now, for a fetch in progress). */
+  lastModified: Date;
   body: Readable;
 }
 
@@ -40,6 +45,8 @@ export interface AssetServiceDeps {
   retention: Retention;
   blobs: BlobStore;
   filler: AssetFiller;
+  client: UpstreamClient;
+  breaker: OriginBreaker;
   offline: boolean;
   log: Logger;
   now?: () => number;
@@ -101,24 +108,15 @@ export class AssetService {
       return undefined;
     }
     if (holder !== request.repository) await this.#retainQuietly(request.repository, { ...retained, retainedAt: new Date(this.#now()).toISOString() });
-    return { outcome: 'hit', size: blob.size, integrity: asset.integrity, contentType: asset.contentType ?? 'application/octet-stream', body: blob.stream };
+    return { outcome: 'hit', size: blob.size, integrity: asset.integrity, contentType: asset.contentType ?? 'application/octet-stream', lastModified: new Date(retained.retainedAt), body: blob.stream };
   }
 
   async #fetchThrough<Doc>(protocol: FormatProtocol<Doc>, gateway: RepositoryConfig, request: AssetRequest): Promise<ServedAsset | undefined> {
     const deadlineAt = this.#now() + gateway.ingestionDeadlineMs;
     const upstreamBase = await this.#deps.chain.connectionBase(gateway);
-    const doc = await this.#documentListing(protocol, gateway, upstreamBase, request);
-    if (doc === undefined) return undefined;
-    const location = protocol.locateAsset(doc, upstreamBase, request.pkg, request.version, request.assetName);
-    if (location === undefined) return undefined; // this upstream does not list that file
-    const allowed = [upstreamBase.origin, ...(gateway.external?.assetOrigins ?? [])];
-    if (!allowed.includes(location.url.origin)) {
-      throw new LarderError(
-        'E_UPSTREAM_BAD_RESPONSE',
-        `${gateway.name}'s upstream links ${request.assetName} to ${location.url.origin}, which is not an origin of that connection; larder fetches artifacts only from ${allowed.join(', ')} (add the origin to the connection's assetOrigins to allow it)`,
-        { operation: 'asset.locate', details: { url: location.url.href } },
-      );
-    }
+    const located = await locateAsset(this.#deps, protocol, gateway, upstreamBase, request);
+    if (located === undefined) return undefined; // this connection does not have that file
+    const { location, doc } = located;
     const remembered = this.#mismatches.get(location.integrity);
     if (remembered && remembered.until > this.#now()) throw remembered.error;
     if (remembered) this.#mismatches.delete(location.integrity);
@@ -128,7 +126,7 @@ export class AssetService {
     const stored = await this.#deps.blobs.read(location.integrity);
     if (stored) {
       await retain({ integrity: location.integrity, size: stored.size });
-      return { outcome: 'hit', size: stored.size, integrity: location.integrity, contentType, body: stored.stream };
+      return { outcome: 'hit', size: stored.size, integrity: location.integrity, contentType, lastModified: new Date(this.#now()), body: stored.stream };
     }
     if (this.#deps.offline) throw offlineMiss(request);
 
@@ -151,7 +149,7 @@ export class AssetService {
       if (!settled.done) throw ingestionInProgress(gateway.name, request.pkg);
       const blob = await this.#deps.blobs.read(location.integrity);
       if (blob === null) throw new LarderError('E_STORE', `${request.pkg}@${request.version} was fetched but is not in the store`, { operation: 'asset.follow' });
-      return { outcome: 'miss', size: blob.size, integrity: location.integrity, contentType, body: blob.stream };
+      return { outcome: 'miss', size: blob.size, integrity: location.integrity, contentType, lastModified: new Date(this.#now()), body: blob.stream };
     }
     const started = await withinDeadline(fill.ready, remaining);
     if (!started.done) {
@@ -159,7 +157,7 @@ export class AssetService {
       fill.ready.then((start) => start.body.destroy(), () => undefined);
       throw ingestionInProgress(gateway.name, request.pkg);
     }
-    return { outcome: 'miss', size: started.value.size, integrity: location.integrity, contentType, body: started.value.body };
+    return { outcome: 'miss', size: started.value.size, integrity: location.integrity, contentType, lastModified: new Date(this.#now()), body: started.value.body };
   }
 
   #startFill(location: { url: URL; integrity: string; size?: number }, request: AssetRequest): AssetFill {
@@ -177,33 +175,8 @@ export class AssetService {
     return fill;
   }
 
-  /**
-   * The gateway's metadata document that lists the version: any cached variant that has it
-   * (stale is fine, a digest never changes), else a fetch — forced when the cached copy is
-   * fresh but lacks the version (published since).
-   */
-  async #documentListing<Doc>(protocol: FormatProtocol<Doc>, gateway: RepositoryConfig, upstreamBase: URL, request: AssetRequest): Promise<Doc | undefined> {
-    const targets = protocol.assetMetadataVariants.map((variant) => ({ repository: gateway.name, upstreamBase, protocol, pkg: request.pkg, variant }));
-    let cachedFirst = false;
-    for (const [index, target] of targets.entries()) {
-      const entry = await this.#deps.cache.peek(target);
-      if (entry === undefined) continue;
-      if (index === 0) cachedFirst = true;
-      const doc = protocol.decodeStored(entry.body, request.pkg);
-      if (protocol.hasVersion(doc, request.version)) return doc;
-    }
-    const first = targets[0];
-    if (first === undefined) return undefined;
-    if (this.#deps.offline) throw offlineMiss(request);
-    const lookup = await this.#deps.cache.lookup(first, metadataPolicy(gateway, protocol.format), cachedFirst);
-    const doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
-    if (doc !== undefined && protocol.hasVersion(doc, request.version)) return doc;
-    if (lookup.upstreamError) throw lookup.upstreamError;
-    return undefined;
-  }
-
-  async #retain<Doc>(protocol: FormatProtocol<Doc>, doc: Doc, gateway: RepositoryConfig, request: AssetRequest, blob: StoredBlob, contentType: string): Promise<void> {
-    const listing = protocol.assetListing(doc, request.version, request.assetName);
+  async #retain<Doc>(protocol: FormatProtocol<Doc>, doc: Doc | undefined, gateway: RepositoryConfig, request: AssetRequest, blob: StoredBlob, contentType: string): Promise<void> {
+    const listing = doc === undefined ? undefined : protocol.assetListing(doc, request.version, request.assetName);
     const asset = { name: request.assetName, integrity: blob.integrity, size: blob.size, contentType, ...(listing === undefined ? {} : { listing }) };
     const version: RetainedVersion = {
       format: protocol.format,
@@ -212,7 +185,7 @@ export class AssetService {
       status: 'Published',
       revision: assetRevision([asset]),
       assets: [asset],
-      manifest: protocol.versionManifest(doc, request.version),
+      manifest: doc === undefined ? {} : protocol.versionManifest(doc, request.version),
       origin: { repository: gateway.name, connection: gateway.external?.name },
       retainedAt: new Date(this.#now()).toISOString(),
     };
@@ -247,6 +220,3 @@ export class AssetService {
   }
 }
 
-function offlineMiss(request: AssetRequest): LarderError {
-  return new LarderError('E_OFFLINE', `larder is offline and ${request.pkg}@${request.version} is not retained`, { operation: 'asset.fetch' });
-}

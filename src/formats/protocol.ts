@@ -51,6 +51,13 @@ export interface FormatProtocol<Doc> {
    * it lists it without a digest larder can verify (larder never stores unverified bytes).
    */
   locateAsset(doc: Doc, upstreamBase: URL, pkg: string, version: string, assetName: string): AssetLocation | undefined;
+  /** Formats whose assets carry their digest in a sidecar file (Maven's .sha1): where the asset and its sidecar are. */
+  digestSidecar?(
+    upstreamBase: URL,
+    pkg: string,
+    version: string,
+    assetName: string,
+  ): { assetUrl: URL; sidecarUrl: URL; algorithm: 'sha1' | 'sha256' | 'sha512' | 'md5'; parse(text: string): string | undefined /* hex */ } | undefined;
   /** The version's own metadata, snapshotted when the version is retained. */
   versionManifest(doc: Doc, version: string): unknown;
   /** The listing entry of one asset, snapshotted with it (formats with one asset per version: undefined). */

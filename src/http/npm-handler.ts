@@ -12,6 +12,7 @@ import { classifyNpmPath } from '../formats/npm/names.js';
 import { resolveSpec, type Packument } from '../formats/npm/packument.js';
 import { npmProtocol } from '../formats/npm/protocol.js';
 import { rewriteForClient } from '../formats/npm/tarball-url.js';
+import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
@@ -26,6 +27,7 @@ export interface NpmHandlerDeps {
   chain: ChainContext;
   passthrough: Passthrough;
   offline: boolean;
+  blobs: Pick<BlobStore, 'readRange'>;
 }
 
 export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
@@ -62,7 +64,7 @@ export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
       case 'tarball':
         exchange.facts.package = request.name;
         exchange.facts.version = request.version;
-        await serveAsset(exchange, await deps.assets.serve(npmProtocol, { repository, pkg: request.name, version: request.version, assetName: request.filename }));
+        await serveAsset(exchange, await deps.assets.serve(npmProtocol, { repository, pkg: request.name, version: request.version, assetName: request.filename }), { blobs: deps.blobs });
         return;
     }
   };

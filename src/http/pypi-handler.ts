@@ -14,6 +14,7 @@ import type { PypiFile } from '../formats/pypi/file.js';
 import { normalizeProjectName, parseAssetName, validateProjectName } from '../formats/pypi/names.js';
 import { PYPI_PAGE_VARIANT, pypiProtocol } from '../formats/pypi/protocol.js';
 import { renderHtml, renderJson, renderProjectList } from '../formats/pypi/render.js';
+import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
@@ -23,6 +24,7 @@ export interface PypiHandlerDeps {
   assets: AssetService;
   chain: ChainContext;
   retention: Retention;
+  blobs: Pick<BlobStore, 'readRange'>;
 }
 
 export function createPypiHandler(deps: PypiHandlerDeps): FormatHandler {
@@ -50,7 +52,7 @@ export function createPypiHandler(deps: PypiHandlerDeps): FormatHandler {
       exchange.facts.package = project;
       exchange.facts.version = asset.version;
       const assetName = asset.metadata ? `${asset.filename}.metadata` : asset.filename;
-      return serveAsset(exchange, await deps.assets.serve(pypiProtocol, { repository, pkg: project, version: asset.version, assetName }));
+      return serveAsset(exchange, await deps.assets.serve(pypiProtocol, { repository, pkg: project, version: asset.version, assetName }), { blobs: deps.blobs });
     }
     throw new LarderError('E_NOT_FOUND', `nothing is served at ${exchange.req.url}; pip uses ${base}simple/`, { operation: 'pypi.route' });
   };

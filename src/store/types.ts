@@ -31,6 +31,8 @@ export interface BlobStore {
    * (E_INTEGRITY_MISMATCH), never a clean end, and is evicted.
    */
   read(integrity: string): Promise<{ size: number; stream: Readable } | null>;
+  /** Bytes start..end (inclusive) of a stored blob, unverified (for HTTP Range requests). */
+  readRange(integrity: string, start: number, end: number): Promise<{ size: number; stream: Readable } | null>;
   remove(integrity: string): Promise<void>;
   close(): Promise<void>;
 }

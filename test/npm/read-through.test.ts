@@ -177,3 +177,41 @@ t.test('pass-through forwards reads and audits, never logins or other writes', a
   t.match(((await login.json()) as { error: string }).error, /never credentials/);
   t.equal(registry.requests.length, before, 'the login never reached the upstream');
 });
+
+t.test('Range requests on a stored tarball; Last-Modified and ETag', async (t) => {
+  const registry = await startFakeNpmRegistry({ packages: [{ name: 'ranged', versions: { '1.0.0': { tarballSize: 50_000 } } }] });
+  const larder = await startTestLarder({ npmUpstream: registry.url });
+  t.teardown(async () => {
+    await larder.stop();
+    await registry.stop();
+  });
+  const url = `${larder.npm()}ranged/-/ranged-1.0.0.tgz`;
+  const whole = (await registry.tarball('ranged', '1.0.0')).bytes;
+  await (await fetch(`${larder.npm()}ranged`)).arrayBuffer();
+  const first = await fetch(url, { headers: { range: 'bytes=0-9' } });
+  t.equal(first.status, 200, 'a body still arriving from upstream is sent whole');
+  await first.arrayBuffer();
+  await larder.daemon.settle();
+
+  const part = await fetch(url, { headers: { range: 'bytes=100-199' } });
+  t.equal(part.status, 206);
+  t.equal(part.headers.get('content-range'), `bytes 100-199/${whole.length}`);
+  t.ok(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(100, 200)));
+  const suffix = await fetch(url, { headers: { range: 'bytes=-10' } });
+  t.equal(suffix.status, 206);
+  t.ok(Buffer.from(await suffix.arrayBuffer()).equals(whole.subarray(whole.length - 10)));
+  const open = await fetch(url, { headers: { range: `bytes=${whole.length - 5}-` } });
+  t.ok(Buffer.from(await open.arrayBuffer()).equals(whole.subarray(whole.length - 5)));
+  const beyond = await fetch(url, { headers: { range: `bytes=${whole.length}-` } });
+  t.equal(beyond.status, 416);
+  t.equal(beyond.headers.get('content-range'), `bytes */${whole.length}`);
+  await beyond.arrayBuffer();
+
+  const plain = await fetch(url);
+  t.equal(plain.headers.get('accept-ranges'), 'bytes');
+  t.ok(Date.parse(plain.headers.get('last-modified') ?? '') > 0, 'Last-Modified set');
+  const etag = plain.headers.get('etag') ?? '';
+  await plain.arrayBuffer();
+  const revalidated = await fetch(url, { headers: { 'if-none-match': etag } });
+  t.equal(revalidated.status, 304);
+});
