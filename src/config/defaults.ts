@@ -31,6 +31,7 @@ defaults:
     maven: 3h
   refresh: background
   ingestionDeadline: 40s
+  notFoundTtl: 10m
 repositories:
   default:
     description: Everything larder serves, searched in this order

@@ -13,13 +13,14 @@ import { describeType } from './units.js';
 
 export const REFRESH_MODES: readonly RefreshMode[] = ['blocking', 'background'];
 
-const SETTING_KEYS = ['metadataTtl', 'refresh', 'ingestionDeadline'] as const;
+const SETTING_KEYS = ['metadataTtl', 'refresh', 'ingestionDeadline', 'notFoundTtl'] as const;
 const REPOSITORY_KEYS = ['description', 'upstreams', 'external', ...SETTING_KEYS] as const;
 
 export interface RepositorySettings {
   metadataTtlMs: Readonly<Record<Format, number>>;
   refresh: RefreshMode;
   ingestionDeadlineMs: number;
+  notFoundTtlMs: number;
 }
 
 /** Reads `metadataTtl`, `refresh` and `ingestionDeadline` of a section, falling back to `base`. */
@@ -36,6 +37,7 @@ function readSettings(section: Record<string, unknown>, base: RepositorySettings
       minMs: 1,
       maxMs: MAX_TIMER_MS,
     }),
+    notFoundTtlMs: readDuration(section.notFoundTtl, base.notFoundTtlMs, at(ctx, 'notFoundTtl')),
   };
 }
 
@@ -45,6 +47,7 @@ export function readDefaults(value: unknown, ctx: FieldContext): RepositorySetti
     metadataTtlMs: { npm: 0, pypi: 0, maven: 0 },
     refresh: 'background',
     ingestionDeadlineMs: 1,
+    notFoundTtlMs: 0,
   };
   return readSettings(readSection(value, SETTING_KEYS, ctx) ?? {}, placeholder, ctx);
 }

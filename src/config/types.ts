@@ -43,6 +43,12 @@ export interface RepositoryConfig {
   refresh: RefreshMode;
   /** In milliseconds (default 40 s). */
   ingestionDeadlineMs: number;
+  /**
+   * How long an upstream's "not found" is remembered, in milliseconds (default 10 min), so a
+   * search across several connections does not ask each one every time. During an outage a
+   * remembered "not found" still answers 404.
+   */
+  notFoundTtlMs: number;
 }
 
 export interface UpstreamSettings {

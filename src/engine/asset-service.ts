@@ -15,7 +15,8 @@ import type { FormatProtocol } from '../formats/protocol.js';
 import type { BlobStore, StoredBlob } from '../store/types.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import type { AssetFill, AssetFiller } from './asset-fill.js';
-import type { OriginBreaker } from './breaker.js';
+import { isOriginFailure, type OriginBreaker } from './breaker.js';
+import { NotFoundMemory } from './not-found-memory.js';
 import { locateAsset, offlineMiss } from './asset-locator.js';
 import { chainFor, unavailable, type ChainContext } from './chain.js';
 import { withinDeadline } from './deadline.js';
@@ -64,10 +65,12 @@ export class AssetService {
   readonly #retaining = new Set<Promise<void>>();
   /** Recent digest mismatches, so a client's retry gets the 502 at once. */
   readonly #mismatches = new Map<string, { error: LarderError; until: number }>();
+  readonly #notFound: NotFoundMemory;
 
   constructor(deps: AssetServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#notFound = new NotFoundMemory(this.#now);
   }
 
   async serve<Doc>(protocol: FormatProtocol<Doc>, request: AssetRequest): Promise<ServedAsset> {
@@ -80,12 +83,18 @@ export class AssetService {
         if (served) return served;
       }
       if (!gateway) continue;
+      // Formats located through metadata remember "not found" there; sidecar formats here.
+      const notFoundKey = protocol.digestSidecar ? [repository.name, request.pkg, request.version, request.assetName].join('\0') : undefined;
+      const remembered = notFoundKey === undefined ? undefined : this.#notFound.check(notFoundKey);
+      if (remembered === 'fresh') continue;
       try {
         const fetched = await this.#fetchThrough(protocol, repository, request);
         if (fetched) return fetched;
+        if (notFoundKey !== undefined) this.#notFound.remember(notFoundKey, repository.notFoundTtlMs);
       } catch (error) {
         const failure = asLarderError(error);
         if (failure.code === 'E_INGESTION_IN_PROGRESS' || failure.code === 'E_INTEGRITY_MISMATCH') throw failure;
+        if (remembered === 'expired' && (isOriginFailure(failure) || failure.code === 'E_UPSTREAM_COOLDOWN')) continue; // still not found there
         failures.push(failure);
       }
     }

@@ -38,7 +38,7 @@ export function chainFor(context: ChainContext, requesting: string, format: Form
 }
 
 export function metadataPolicy(repository: RepositoryConfig, format: Format): MetadataPolicy {
-  return { ttlMs: repository.metadataTtlMs[format], refresh: repository.refresh, deadlineMs: repository.ingestionDeadlineMs };
+  return { ttlMs: repository.metadataTtlMs[format], refresh: repository.refresh, deadlineMs: repository.ingestionDeadlineMs, notFoundTtlMs: repository.notFoundTtlMs };
 }
 
 /** The error a client gets when nothing in the chain could answer. */

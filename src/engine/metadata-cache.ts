@@ -31,6 +31,7 @@ export interface MetadataPolicy {
   ttlMs: number;
   refresh: RefreshMode;
   deadlineMs: number;
+  notFoundTtlMs: number;
 }
 
 export interface MetadataLookup {
@@ -72,6 +73,7 @@ export class MetadataCache {
   async lookup<Doc>(target: MetadataTarget<Doc>, policy: MetadataPolicy, force = false): Promise<MetadataLookup> {
     const { repository, protocol, pkg, variant } = target;
     const entry = await this.#deps.entries.get(repository, protocol.format, pkg, variant);
+    if (entry?.absent) return this.#lookupAbsent(target, policy, entry, force);
     if (this.#deps.offline) {
       return entry ? { entry, outcome: 'hit' } : { outcome: 'miss', upstreamError: offlineError(repository) };
     }
@@ -105,9 +107,31 @@ export class MetadataCache {
     return settled.value.result;
   }
 
-  /** The stored entry, fresh or not, without any upstream request. */
-  peek<Doc>(target: MetadataTarget<Doc>): Promise<MetadataEntry | undefined> {
-    return this.#deps.entries.get(target.repository, target.protocol.format, target.pkg, target.variant);
+  /**
+   * A remembered "not found": fresh for notFoundTtl, then asked again; whatever goes wrong
+   * while asking (an outage, the deadline), it stays not found — stale-if-error for negatives.
+   */
+  async #lookupAbsent<Doc>(target: MetadataTarget<Doc>, policy: MetadataPolicy, entry: MetadataEntry, force: boolean): Promise<MetadataLookup> {
+    if (this.#deps.offline || (!force && this.#now() - entry.fetchedAt < policy.notFoundTtlMs)) return { absent: true, outcome: 'hit' };
+    const { repository, protocol, pkg, variant } = target;
+    const refresh = this.#flights.run(flightKey(repository, protocol.format, pkg, variant), () => this.#refresh(target, undefined));
+    const settled = await withinDeadline(
+      refresh.then(
+        (result) => result,
+        (error: unknown) => {
+          this.#deps.log.debug({ repository, pkg, err: describeError(error) }, 'upstream failed; still answering the remembered not-found');
+          return undefined;
+        },
+      ),
+      policy.deadlineMs,
+    );
+    return settled.done && settled.value !== undefined ? settled.value : { absent: true, outcome: 'stale' };
+  }
+
+  /** The stored entry, fresh or not, without any upstream request (never a remembered not-found). */
+  async peek<Doc>(target: MetadataTarget<Doc>): Promise<MetadataEntry | undefined> {
+    const entry = await this.#deps.entries.get(target.repository, target.protocol.format, target.pkg, target.variant);
+    return entry?.absent ? undefined : entry;
   }
 
   /** Waits for background refreshes (shutdown, tests). */
@@ -131,6 +155,8 @@ export class MetadataCache {
       }
       if (response.status === 404 || response.status === 410) {
         response.body.resume();
+        const notFound: MetadataEntry = { body: '', contentType: '', fetchedAt: this.#now(), bodyDigest: '', absent: true };
+        await entries.set(repository, protocol.format, pkg, variant, notFound);
         return { entry: undefined, outcome: 'miss', absent: true };
       }
       if (response.status !== 200) {

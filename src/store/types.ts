@@ -69,4 +69,6 @@ export interface MetadataEntry {
   modifiedAt?: number;
   /** sha256 of the body, to compare answers from upstreams that send no validators. */
   bodyDigest: string;
+  /** The upstream said the package does not exist (404/410): a remembered "not found", no body. */
+  absent?: boolean;
 }

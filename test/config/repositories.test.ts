@@ -12,6 +12,7 @@ t.test('a repositories section replaces the default set and keeps its order', as
     metadataTtlMs: { npm: 600_000, pypi: 1_800_000, maven: 10_800_000 },
     refresh: 'background',
     ingestionDeadlineMs: 40_000,
+    notFoundTtlMs: 600_000,
   });
   t.same(problemsOf('repositories: {}'), [{ path: 'repositories', message: 'define at least one repository' }]);
 });

@@ -107,3 +107,33 @@ t.test('an older upstream answer never replaces newer cached metadata', async (t
   t.same(after.versions, ['1.0.0', '1.1.0'], 'kept the newer document');
   t.equal(after.cache, 'revalidated');
 });
+
+t.test('a "not found" is remembered for notFoundTtl, and still answers 404 during an outage', async (t) => {
+  const registry = await startFakeNpmRegistry({ packages: [{ name: 'pkg', versions: { '1.0.0': {} } }] });
+  const larder = await startTestLarder({ npmUpstream: registry.url, config: { defaults: { refresh: 'blocking', notFoundTtl: '300ms' } } });
+  t.teardown(async () => {
+    await larder.stop();
+    await registry.stop();
+  });
+  const first = await fetch(`${larder.npm()}later`);
+  t.equal(first.status, 404);
+  await first.arrayBuffer();
+  registry.addPackage({ name: 'later', versions: { '1.0.0': {} } });
+  const remembered = await fetch(`${larder.npm()}later`);
+  t.equal(remembered.status, 404, 'within notFoundTtl: not asked again');
+  await remembered.arrayBuffer();
+  t.equal(registry.count('/later'), 1);
+  await sleep(350);
+  const found = await fetch(`${larder.npm()}later`);
+  t.equal(found.status, 200, 'after notFoundTtl: asked again, now found');
+  await found.arrayBuffer();
+
+  const gone = await fetch(`${larder.npm()}never`);
+  t.equal(gone.status, 404);
+  await gone.arrayBuffer();
+  await sleep(350);
+  await registry.stop();
+  const outage = await fetch(`${larder.npm()}never`);
+  t.equal(outage.status, 404, 'expired and the upstream is down: still a 404, not a 502');
+  t.match(((await outage.json()) as { error: string }).error, /not found/);
+});
