@@ -17,6 +17,9 @@ import { MetadataCache } from './engine/metadata-cache.js';
 import { LarderError } from './errors.js';
 import { createNpmHandler } from './http/npm-handler.js';
 import { createPypiHandler } from './http/pypi-handler.js';
+import { createMavenHandler } from './http/maven-handler.js';
+import { AssetDigests } from './engine/asset-digests.js';
+import { BackgroundTasks } from './engine/background.js';
 import { createRouter } from './http/router.js';
 import { createHttpServer } from './http/server.js';
 import { CacacheBlobStore } from './store/blob-store.js';
@@ -97,10 +100,12 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   });
 
   const pypi = createPypiHandler({ metadata: { chain, cache, retention, log }, assets, chain, retention, blobs });
+  const background = new BackgroundTasks();
+  const maven = createMavenHandler({ metadata: { chain, cache, retention, log }, assets, digests: new AssetDigests(blobs), blobs, background, log });
 
   const httpServer = createHttpServer({
     log,
-    handler: createRouter({ formats: { npm, pypi }, repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
+    handler: createRouter({ formats: { npm, pypi, maven }, repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
   });
   built.server = httpServer;
@@ -122,6 +127,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
 
   const settle = async (): Promise<void> => {
+    await background.settle();
     await Promise.all([cache.settle(), assets.settle()]);
   };
   return {

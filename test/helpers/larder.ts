@@ -25,6 +25,8 @@ export interface TestLarderOptions {
   npmUpstream?: string;
   /** The PyPI upstream for the default repositories: its simple index URL and any file origins. */
   pypiUpstream?: { url: string; assetOrigins?: string[] };
+  /** Maven upstreams for the default repositories, searched in this order. */
+  mavenUpstreams?: string[];
   /** Extra top-level config (upstream timeouts, defaults, offline …), merged over the test defaults. */
   config?: Record<string, unknown>;
   /** Reuse a data dir (restart tests). */
@@ -37,6 +39,8 @@ export interface TestLarder {
   npm(repository?: string): string;
   /** `http://127.0.0.1:PORT/pypi/REPO/simple/` */
   pypi(repository?: string): string;
+  /** `http://127.0.0.1:PORT/maven/REPO/` */
+  maven(repository?: string): string;
   dataDir: string;
   logs: LogLine[];
   daemon: RunningLarder;
@@ -53,7 +57,10 @@ export async function startTestLarder(options: TestLarderOptions): Promise<TestL
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'larder-data-')));
   const configDir = await mkdtemp(join(tmpdir(), 'larder-config-'));
   const repositories = options.repositories ?? {
-    default: { upstreams: options.pypiUpstream ? ['npm-store', 'pypi-store'] : ['npm-store'] },
+    default: {
+      upstreams: ['npm-store', ...(options.pypiUpstream ? ['pypi-store'] : []), ...(options.mavenUpstreams ?? []).map((_url, index) => `maven-${index + 1}`)],
+    },
+    ...Object.fromEntries((options.mavenUpstreams ?? []).map((url, index) => [`maven-${index + 1}`, { external: { format: 'maven', url } }])),
     'npm-store': { external: { format: 'npm', url: options.npmUpstream ?? 'http://127.0.0.1:9/' } },
     ...(options.pypiUpstream ? { 'pypi-store': { external: { format: 'pypi', ...options.pypiUpstream } } } : {}),
   };
@@ -75,6 +82,7 @@ export async function startTestLarder(options: TestLarderOptions): Promise<TestL
     url: daemon.url,
     npm: (repository = 'default') => `${daemon.url}/npm/${repository}/`,
     pypi: (repository = 'default') => `${daemon.url}/pypi/${repository}/simple/`,
+    maven: (repository = 'default') => `${daemon.url}/maven/${repository}/`,
     dataDir,
     logs,
     daemon,

@@ -17,11 +17,16 @@ const skip =
       : false;
 if (mvn !== undefined) t.comment(`Maven ${mvn.maven} on Java ${mvn.java ?? '?'}`);
 
-/** The test's own artifacts: greeting depends on words, so resolution is transitive. */
+/**
+ * The test's own artifacts: greeting depends on words through a version range, so resolution is
+ * transitive and reads artifact-level maven-metadata.xml; notes is a SNAPSHOT (version-level metadata).
+ */
 const GREETING: MavenDependency = { groupId: 'org.larder.test', artifactId: 'greeting', version: '1.0' };
+const NOTES: MavenDependency = { groupId: 'org.larder.test', artifactId: 'notes', version: '0.1-SNAPSHOT' };
 const ARTIFACTS: FakeMavenOptions['artifacts'] = [
-  { groupId: 'org.larder.test', artifactId: 'greeting', versions: { '1.0': { dependencies: [{ groupId: 'org.larder.test', artifactId: 'words', version: '2.0' }] } } },
-  { groupId: 'org.larder.test', artifactId: 'words', versions: { '2.0': { sources: true } } },
+  { groupId: 'org.larder.test', artifactId: 'greeting', versions: { '1.0': { dependencies: [{ groupId: 'org.larder.test', artifactId: 'words', version: '[2.0,3.0)' }] } } },
+  { groupId: 'org.larder.test', artifactId: 'words', versions: { '2.0': {}, '2.1': { sources: true }, '3.0': {} } },
+  { groupId: 'org.larder.test', artifactId: 'notes', versions: { '0.1-SNAPSHOT': {} } },
 ];
 
 async function fakeRepo(t: Test, options: FakeMavenOptions = {}): Promise<FakeMaven> {
@@ -40,6 +45,11 @@ function exited(t: Test, run: MvnRunResult, ok: boolean, message: string): void 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+}
+
+/** GET requests for exactly `path` (count() matches prefixes, which would include the sidecars). */
+function hits(maven: FakeMaven, path: string): number {
+  return maven.count((r) => r.method === 'GET' && r.path === path);
 }
 
 /** Artifact files (jar/pom) the fake answered 404 for outside the test's own group: what ~/.m2 lacks. */
@@ -71,7 +81,7 @@ t.test('the real mvn packages a project whose dependency and plugins come only f
   const dir = t.testdir({ project: {}, local: {} });
   const project = join(dir, 'project');
   const local = join(dir, 'local');
-  await writeMavenProject(project, { groupId: 'org.larder.demo', artifactId: 'demo', dependencies: [GREETING], repositories: [trap.url] });
+  await writeMavenProject(project, { groupId: 'org.larder.demo', artifactId: 'demo', dependencies: [GREETING, NOTES], repositories: [trap.url] });
 
   const trapProxy = `-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=${trap.port}`;
   const run = await runMvn({
@@ -84,7 +94,8 @@ t.test('the real mvn packages a project whose dependency and plugins come only f
   const absent = absentFromM2(maven);
   if (run.code !== 0 && absent.length > 0) {
     // The machine's ~/.m2/repository is incomplete: say what is missing rather than fail or fake it.
-    t.skip(`${m2} lacks what the build needs: ${absent.join(', ')}`);
+    const why = `${m2} lacks what the build needs: ${absent.join(', ')}`;
+    t.pass(why, { skip: why });
     return;
   }
   exited(t, run, true, 'mvn package succeeds');
@@ -96,7 +107,8 @@ t.test('the real mvn packages a project whose dependency and plugins come only f
   t.ok(built.has('demo/App.class'), 'the project compiled and was packaged');
 
   // Every jar and pom in the local repository was downloaded from the fake, with a 200.
-  const downloaded = (await filesUnder(local)).filter((p) => /\.(jar|pom)$/.test(p));
+  // A SNAPSHOT's timestamped file is also stored under its -SNAPSHOT name; that copy was never a URL.
+  const downloaded = (await filesUnder(local)).filter((p) => /\.(jar|pom)$/.test(p) && !/-SNAPSHOT\.(jar|pom)$/.test(p));
   const served = new Set(maven.requests.filter((r) => r.method === 'GET' && r.status === 200).map((r) => r.path.slice(1)));
   t.ok(downloaded.length > 20, `mvn downloaded the plugins and their dependencies (${downloaded.length} files)`);
   t.same(downloaded.filter((p) => !served.has(p)), [], 'no jar or pom came from anywhere else');
@@ -107,15 +119,36 @@ t.test('the real mvn packages a project whose dependency and plugins come only f
   t.ok(maven.requests.every((r) => r.method === 'GET' || r.method === 'HEAD'), 'mvn only read');
 
   // The dependency and its transitive dependency arrived intact; -C made mvn check every .sha1.
-  for (const [artifactId, version] of [['greeting', '1.0'], ['words', '2.0']] as const) {
+  t.equal(hits(maven, '/org/larder/test/words/maven-metadata.xml'), 1, 'the range was resolved from artifact-level metadata');
+  t.equal(hits(maven, '/org/larder/test/words/2.0/words-2.0.jar') + hits(maven, '/org/larder/test/words/3.0/words-3.0.jar'), 0, 'only the chosen version fetched');
+  for (const [artifactId, version] of [['greeting', '1.0'], ['words', '2.1']] as const) {
     for (const extension of ['jar', 'pom']) {
       const path = artifactPath({ groupId: 'org.larder.test', artifactId, version, extension });
       t.same(await readFile(join(local, path)), (await maven.file(path)).bytes, `${path} as served`);
-      t.equal(maven.count(`/${path}.sha1`), 1, `${path}.sha1 checked`);
+      t.equal(hits(maven, `/${path}.sha1`), 1, `${path}.sha1 checked`);
     }
   }
-  t.equal(maven.count('/org/larder/test/words/2.0/words-2.0-sources.jar'), 0, 'sources are not fetched by a build');
+  t.equal(hits(maven, '/org/larder/test/words/2.1/words-2.1-sources.jar'), 0, 'sources are not fetched by a build');
   t.match(await readFile(join(local, 'org/larder/test/greeting/1.0/_remote.repositories'), 'utf8'), /greeting-1\.0\.jar>larder=/, 'recorded as coming from the mirror');
+
+  // The SNAPSHOT resolved through version-level maven-metadata.xml to its timestamped build.
+  const snapshotJar = async (): Promise<Buffer> => readFile(join(local, 'org/larder/test/notes/0.1-SNAPSHOT/notes-0.1-SNAPSHOT.jar'));
+  const build = (fileVersion: string): string => artifactPath({ ...NOTES, fileVersion });
+  const first = maven.fileVersion(NOTES.groupId, NOTES.artifactId, NOTES.version);
+  t.match(first, /^0\.1-\d{8}\.\d{6}-1$/);
+  t.equal(hits(maven, '/org/larder/test/notes/0.1-SNAPSHOT/maven-metadata.xml'), 1, 'SNAPSHOT metadata read');
+  t.same(await snapshotJar(), (await maven.file(build(first))).bytes, 'the timestamped jar, stored under the SNAPSHOT name');
+
+  // A new build is deployed; -U makes mvn re-read the metadata and fetch it.
+  const second = maven.publishSnapshot(NOTES.groupId, NOTES.artifactId, NOTES.version);
+  t.match(second, /^0\.1-\d{8}\.\d{6}-2$/);
+  maven.clearRequests();
+  const updated = await runMvn({ projectDir: project, mirrorUrl: maven.url, localRepo: local, goals: ['package'], updateSnapshots: true });
+  exited(t, updated, true, 'rebuild with -U succeeds');
+  t.comment(`warm mvn -U package: ${updated.ms} ms, ${maven.count()} requests`);
+  t.equal(hits(maven, `/${build(second)}`), 1, 'the new SNAPSHOT build fetched');
+  t.equal(hits(maven, '/org/larder/test/greeting/1.0/greeting-1.0.jar'), 0, 'releases are not fetched again');
+  t.same(await snapshotJar(), (await maven.file(build(second))).bytes, 'the local SNAPSHOT is the new build');
 
   // Warm and offline: the same local repository builds again without a single request.
   maven.clearRequests();
@@ -130,10 +163,11 @@ t.test('mvn with strict checksums refuses a jar whose bytes do not match its .sh
   const dir = t.testdir({ project: {}, local: {} });
   const project = join(dir, 'project');
   await writeMavenProject(project, { groupId: 'org.larder.demo', artifactId: 'demo', dependencies: [GREETING] });
-  maven.fault = { kind: 'wrong-digest', match: '/org/larder/test/words/2.0/words-2.0.jar' };
+  maven.fault = { kind: 'wrong-digest', match: '/org/larder/test/words/2.1/words-2.1.jar' };
   const run = await runMvn({ projectDir: project, mirrorUrl: maven.url, localRepo: join(dir, 'local'), goals: ['compile'] });
   if (run.code !== 0 && absentFromM2(maven).length > 0) {
-    t.skip(`${m2} lacks what the build needs: ${absentFromM2(maven).join(', ')}`);
+    const why = `${m2} lacks what the build needs: ${absentFromM2(maven).join(', ')}`;
+    t.pass(why, { skip: why });
     return;
   }
   exited(t, run, false, 'mvn compile fails');

@@ -20,13 +20,19 @@
  *     only picks the JDK.
  *   - writeMavenProject creates an empty `.mvn/` in the project, so the launcher does not adopt an
  *     ancestor directory's `.mvn/jvm.config` / `maven.config`.
+ *   - an active profile redeclares `central` with snapshots enabled (the usual mirror recipe):
+ *     the super POM disables them, and a mirror inherits that, so SNAPSHOT dependencies would
+ *     never be requested at all.
  *   - `-B -ntp -Dstyle.color=never`: batch mode, no progress lines, no ANSI colours.
  *   - checksums default to strict (`-C`): a sidecar that disagrees with the bytes fails the build
  *     instead of printing a warning, so a digest bug cannot pass unnoticed.
  *   - `-Dmaven.wagon.http.retryHandler.count=0` by default: wagon otherwise retries a failed
- *     request three times, which hides one-shot faults and slows outages down.
- *   - `-Daether.connector.requestTimeout` (default 30 s, Maven's own is 30 min) so a hanging
- *     server fails the build instead of the test's timeout.
+ *     request three times, which hides one-shot faults and slows outages down. (Measured: a reset
+ *     in the middle of a body is not retried whatever the count.)
+ *   - `-Dmaven.wagon.rto` (read timeout, default 30 s; Maven's own is 30 min) so a hanging server
+ *     fails the build instead of the test's timeout. Measured: 3.8.7's wagon transport ignores
+ *     `aether.connector.requestTimeout` for this (a hang outlived it); it is passed too, for the
+ *     native transport of later Maven versions.
  *   - `-U` is NOT passed unless `updateSnapshots`: with an empty local repository it changes nothing,
  *     and on a warm local repository it would make every run re-check metadata, hiding whether
  *     larder's cached copies are used; SNAPSHOT tests ask for it.
@@ -148,6 +154,9 @@ export async function missingPlugins(repository: string, goals: keyof typeof PLU
   return missing;
 }
 
+/** Overrides central (same id) with releases and snapshots enabled. */
+const everything = '<id>central</id><url>http://central</url><releases><enabled>true</enabled></releases><snapshots><enabled>true</enabled></snapshots>';
+
 function settingsXml(options: MvnRunOptions): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -162,6 +171,17 @@ function settingsXml(options: MvnRunOptions): string {
     `      <url>${xmlEscape(options.mirrorUrl)}</url>`,
     '    </mirror>',
     '  </mirrors>',
+    // The super POM's central has snapshots disabled and a mirror takes the policies of what it
+    // mirrors, so without this profile Maven never asks the mirror for a SNAPSHOT. The URL is a
+    // placeholder: the `*` mirror replaces it.
+    '  <profiles>',
+    '    <profile>',
+    '      <id>larder-snapshots</id>',
+    `      <repositories><repository>${everything}</repository></repositories>`,
+    `      <pluginRepositories><pluginRepository>${everything}</pluginRepository></pluginRepositories>`,
+    '    </profile>',
+    '  </profiles>',
+    '  <activeProfiles><activeProfile>larder-snapshots</activeProfile></activeProfiles>',
     '</settings>',
     '',
   ].join('\n');
@@ -183,6 +203,7 @@ export async function runMvn(options: MvnRunOptions): Promise<MvnRunResult> {
     '-f', join(options.projectDir, 'pom.xml'),
     ...checksumFlag,
     `-Dmaven.wagon.http.retryHandler.count=${options.retries ?? 0}`,
+    `-Dmaven.wagon.rto=${options.requestTimeoutMs ?? 30_000}`,
     `-Daether.connector.requestTimeout=${options.requestTimeoutMs ?? 30_000}`,
     ...(options.offline === true ? ['-o'] : []),
     ...(options.updateSnapshots === true ? ['-U'] : []),

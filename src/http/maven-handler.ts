@@ -1,0 +1,103 @@
+/**
+ * The Maven repository layout at `/maven/REPO/`: artifacts (release assets immutable, verified
+ * against the upstream's .sha1), maven-metadata.xml merged with what the repository retains,
+ * and the .md5/.sha1/.sha256/.sha512 sidecars of everything, computed from the bytes larder
+ * serves. A release asset that is asked for brings its standard siblings in the background.
+ */
+import type { BackgroundTasks } from '../engine/background.js';
+import { digestStream, digestText, type AssetDigests, type DigestAlgorithm } from '../engine/asset-digests.js';
+import type { AssetService, ServedAsset } from '../engine/asset-service.js';
+import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
+import { LarderError } from '../errors.js';
+import { siblingAssetNames } from '../formats/maven/checksum.js';
+import { renderMavenMetadata } from '../formats/maven/metadata.js';
+import { classifyMavenPath } from '../formats/maven/path.js';
+import { mavenProtocol } from '../formats/maven/protocol.js';
+import { isSnapshot } from '../formats/maven/version.js';
+import type { BlobStore } from '../store/types.js';
+import type { Exchange } from './exchange.js';
+import type { FormatHandler } from './router.js';
+import { serveAsset } from './serve-asset.js';
+import type { Logger } from 'pino';
+
+export interface MavenHandlerDeps {
+  metadata: MetadataViewDeps;
+  assets: AssetService;
+  digests: AssetDigests;
+  blobs: Pick<BlobStore, 'readRange'>;
+  background: BackgroundTasks;
+  log: Logger;
+}
+
+export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
+  const ingested = new Set<string>();
+  return async (exchange, repository, rest) => {
+    const method = exchange.req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${exchange.req.url}; this repository serves GET and HEAD`, { operation: 'maven.route' });
+    }
+    const request = classifyMavenPath(rest);
+    exchange.facts.package = request.pkg;
+    if (request.kind === 'metadata') {
+      const view = await viewMetadata(deps.metadata, mavenProtocol, repository, request.pkg, request.variant);
+      exchange.setCache(view.outcome);
+      const xml = renderMavenMetadata(view.doc);
+      if (request.checksum) return sendChecksum(exchange, digestText(xml)[request.checksum]);
+      exchange.sendText(200, xml, 'application/xml; charset=utf-8', { 'cache-control': 'no-cache' });
+      return;
+    }
+    exchange.facts.version = request.version;
+    const served = await deps.assets.serve(mavenProtocol, { repository, pkg: request.pkg, version: request.version, assetName: request.filename });
+    if (!isSnapshot(request.version) && served.outcome === 'miss') ingestSiblings(deps, ingested, repository, request);
+    if (request.checksum) {
+      exchange.setCache(served.outcome);
+      const digests = deps.digests.known(served.integrity) ?? deps.digests.remember(served.integrity, await digestStream(served.body));
+      served.body.destroy();
+      return sendChecksum(exchange, digests[request.checksum]);
+    }
+    await serveAsset(exchange, served, { blobs: deps.blobs, headers: await checksumHeaders(deps, served) });
+  };
+}
+
+/** X-Checksum-* headers: sha1 is the verified digest itself; md5 once larder has hashed the blob. */
+async function checksumHeaders(deps: MavenHandlerDeps, served: ServedAsset): Promise<Record<string, string>> {
+  const digests = deps.digests.known(served.integrity) ?? (served.outcome === 'hit' ? await deps.digests.ofStored(served.integrity) : undefined);
+  const headers: Record<string, string> = {};
+  const [algorithm, value] = served.integrity.split('-', 2);
+  if (algorithm === 'sha1' && value) headers['x-checksum-sha1'] = Buffer.from(value, 'base64').toString('hex');
+  if (digests) {
+    headers['x-checksum-sha1'] = digests.sha1;
+    headers['x-checksum-md5'] = digests.md5;
+  }
+  return headers;
+}
+
+function sendChecksum(exchange: Exchange, hex: string): void {
+  exchange.sendText(200, hex, 'text/plain; charset=utf-8');
+}
+
+/**
+ * Maven ingestion: the first request for any asset of a release version fetches the version's
+ * other standard-named assets in the background (dependencies wait until a client asks).
+ */
+function ingestSiblings(deps: MavenHandlerDeps, ingested: Set<string>, repository: string, request: { pkg: string; artifactId: string; version: string; filename: string }): void {
+  const key = [repository, request.pkg, request.version].join('\u0000');
+  if (ingested.has(key)) return;
+  ingested.add(key);
+  const siblings = siblingAssetNames(request.artifactId, request.version).filter((name) => name !== request.filename);
+  deps.background.run(async () => {
+    for (const assetName of siblings) {
+      try {
+        const sibling = await deps.assets.serve(mavenProtocol, { repository, pkg: request.pkg, version: request.version, assetName });
+        // Reading it to the end lets the fill land; a stored one needs no reading.
+        if (sibling.outcome === 'hit') sibling.body.destroy();
+        else await digestStream(sibling.body).then((digests) => deps.digests.remember(sibling.integrity, digests));
+      } catch (error) {
+        // Optional assets (sources, javadoc, .module) are often absent: that is not a problem.
+        deps.log.debug({ pkg: request.pkg, version: request.version, assetName, err: error instanceof Error ? error.message : String(error) }, 'sibling not ingested');
+      }
+    }
+  });
+}
+
+export type { DigestAlgorithm };
