@@ -79,7 +79,15 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     },
   };
 
-  const cache = new MetadataCache({ entries: new MetadataRecords(records), client, breaker, offline: config.offline, maxBodyBytes: config.maxMetadataBytes, log });
+  const cache = new MetadataCache({
+    entries: new MetadataRecords(records),
+    client,
+    breaker,
+    offline: config.offline,
+    maxBodyBytes: config.maxMetadataBytes,
+    log,
+    onChanged: (repository, _format, pkg) => assets.forgetNotFound(repository, pkg),
+  });
   const filler = new AssetFiller({ client, blobs, breaker, log });
   const assets = new AssetService({ chain, cache, retention, blobs, filler, client, breaker, offline: config.offline, log });
   const npm = createNpmHandler({

@@ -87,6 +87,24 @@ async function byDocument<Doc>(deps: LocatorDeps, protocol: FormatProtocol<Doc>,
   return undefined;
 }
 
+/**
+ * No sidecar: a HEAD of the asset tells whether it exists, and its X-Checksum-<ALGORITHM> header
+ * (sent by Nexus, Artifactory and Maven Central) can stand in for the sidecar.
+ */
+async function byChecksumHeader<Doc>(deps: LocatorDeps, assetUrl: URL, algorithm: 'sha1' | 'sha256' | 'sha512' | 'md5', request: LocateRequest): Promise<Located<Doc> | undefined> {
+  const head = await guardedRequest(deps.client, deps.breaker, assetUrl, { method: 'HEAD' });
+  head.body.resume();
+  if (head.status === 404 || head.status === 410) return undefined;
+  const hex = head.headers[`x-checksum-${algorithm}`]?.trim().toLowerCase();
+  if (head.status !== 200 || algorithm === 'md5' || hex === undefined || !/^[0-9a-f]+$/.test(hex)) {
+    throw new LarderError('E_UPSTREAM_BAD_RESPONSE', `the upstream has ${request.assetName} but neither a .${algorithm} sidecar nor an X-Checksum-${algorithm === 'sha1' ? 'Sha1' : algorithm} header; larder never stores unverified bytes`, {
+      operation: 'asset.sidecar',
+      details: { url: assetUrl.href, status: head.status },
+    });
+  }
+  return { location: { url: assetUrl, integrity: integrityFromHex(algorithm, hex) }, doc: undefined };
+}
+
 /** The digest from the asset's sidecar on the connection itself (Maven's `.sha1`). */
 async function bySidecar<Doc>(deps: LocatorDeps, protocol: FormatProtocol<Doc>, upstreamBase: URL, request: LocateRequest): Promise<Located<Doc> | undefined> {
   const sidecar = protocol.digestSidecar?.(upstreamBase, request.pkg, request.version, request.assetName);
@@ -95,7 +113,7 @@ async function bySidecar<Doc>(deps: LocatorDeps, protocol: FormatProtocol<Doc>, 
   const response = await guardedRequest(deps.client, deps.breaker, sidecar.sidecarUrl);
   if (response.status === 404 || response.status === 410) {
     response.body.resume();
-    return undefined;
+    return byChecksumHeader(deps, sidecar.assetUrl, sidecar.algorithm, request);
   }
   if (response.status !== 200) {
     response.body.resume();

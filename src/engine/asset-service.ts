@@ -222,6 +222,11 @@ export class AssetService {
     this.#mismatches.set(integrity, { error, until: now + (this.#deps.mismatchMemoryMs ?? 60_000) });
   }
 
+  /** The package's metadata changed upstream: files it said were missing may be there now. */
+  forgetNotFound(repository: string, pkg: string): void {
+    this.#notFound.forgetPrefix([repository, pkg, ''].join('\0'));
+  }
+
   /** Waits for fills in flight (shutdown, tests). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#fills.values()].map((fill) => fill.committed));

@@ -56,6 +56,8 @@ export interface MetadataCacheDeps {
   offline: boolean;
   maxBodyBytes: number;
   log: Logger;
+  /** Told when a package's document changed upstream (stored anew). */
+  onChanged?: (repository: string, format: Format, pkg: string) => void;
   now?: () => number;
 }
 
@@ -185,6 +187,7 @@ export class MetadataCache {
         return this.#touch(target, current, 'revalidated');
       }
       await entries.set(repository, protocol.format, pkg, variant, fetched);
+      this.#deps.onChanged?.(repository, protocol.format, pkg);
       return { entry: fetched, outcome: 'miss' };
     } catch (error) {
       response.body.destroy();

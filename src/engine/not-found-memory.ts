@@ -34,4 +34,9 @@ export class NotFoundMemory {
   forget(key: string): void {
     this.#until.delete(key);
   }
+
+  /** Forgets every key that starts with `prefix` (a package whose metadata changed). */
+  forgetPrefix(prefix: string): void {
+    for (const key of this.#until.keys()) if (key.startsWith(prefix)) this.#until.delete(key);
+  }
 }
