@@ -4,10 +4,12 @@
  * and the .md5/.sha1/.sha256/.sha512 sidecars of everything, computed from the bytes larder
  * serves. A release asset that is asked for brings its standard siblings in the background.
  */
+import type { Logger } from 'pino';
 import type { BackgroundTasks } from '../engine/background.js';
-import { digestStream, digestText, type AssetDigests, type DigestAlgorithm } from '../engine/asset-digests.js';
+import { digestStream, digestText, type AssetDigests } from '../engine/asset-digests.js';
 import type { AssetService, ServedAsset } from '../engine/asset-service.js';
 import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
+import { integrityToHex } from '../domain/integrity.js';
 import { LarderError } from '../errors.js';
 import { siblingAssetNames } from '../formats/maven/checksum.js';
 import { renderMavenMetadata } from '../formats/maven/metadata.js';
@@ -18,7 +20,6 @@ import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
-import type { Logger } from 'pino';
 
 export interface MavenHandlerDeps {
   metadata: MetadataViewDeps;
@@ -63,8 +64,8 @@ export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
 async function checksumHeaders(deps: MavenHandlerDeps, served: ServedAsset): Promise<Record<string, string>> {
   const digests = deps.digests.known(served.integrity) ?? (served.outcome === 'hit' ? await deps.digests.ofStored(served.integrity) : undefined);
   const headers: Record<string, string> = {};
-  const [algorithm, value] = served.integrity.split('-', 2);
-  if (algorithm === 'sha1' && value) headers['x-checksum-sha1'] = Buffer.from(value, 'base64').toString('hex');
+  const verified = integrityToHex(served.integrity);
+  if (verified.algorithm === 'sha1') headers['x-checksum-sha1'] = verified.hex;
   if (digests) {
     headers['x-checksum-sha1'] = digests.sha1;
     headers['x-checksum-md5'] = digests.md5;
@@ -100,4 +101,3 @@ function ingestSiblings(deps: MavenHandlerDeps, ingested: Set<string>, repositor
   });
 }
 
-export type { DigestAlgorithm };
