@@ -158,3 +158,28 @@ t.test('bad input: 4xx with a message, nothing written', async (t) => {
   t.equal(put.status, 405);
   await put.arrayBuffer();
 });
+
+t.test('SNAPSHOT: version-level metadata follows the TTL, timestamped builds are served', async (t) => {
+  const central = await startFakeMaven({ artifacts: [{ groupId: 'org.example', artifactId: 'snap', versions: { '1.1-SNAPSHOT': {} } }] });
+  const larder = await startTestLarder({ mavenUpstreams: [central.url], config: { defaults: { refresh: 'blocking', metadataTtl: { maven: '300ms' } } } });
+  t.teardown(async () => {
+    await larder.stop();
+    await central.stop();
+  });
+  const dir = `${larder.maven()}org/example/snap/1.1-SNAPSHOT/`;
+  const first = central.fileVersion('org.example', 'snap', '1.1-SNAPSHOT');
+  const meta = await (await fetch(`${dir}maven-metadata.xml`)).text();
+  t.match(meta, `<value>${first}</value>`, 'the current timestamped build is listed');
+  const jar = await fetch(`${dir}snap-${first}.jar`);
+  t.equal(jar.status, 200);
+  t.ok(Buffer.from(await jar.arrayBuffer()).equals((await central.file(`org/example/snap/1.1-SNAPSHOT/snap-${first}.jar`)).bytes));
+
+  const second = central.publishSnapshot('org.example', 'snap', '1.1-SNAPSHOT');
+  t.not(second, first);
+  t.match(await (await fetch(`${dir}maven-metadata.xml`)).text(), `<value>${first}</value>`, 'within the TTL: the cached metadata');
+  await sleep(350);
+  t.match(await (await fetch(`${dir}maven-metadata.xml`)).text(), `<value>${second}</value>`, 'after the TTL: the new build');
+  const next = await fetch(`${dir}snap-${second}.jar`);
+  t.equal(next.status, 200);
+  await next.arrayBuffer();
+});
