@@ -30,12 +30,19 @@ export interface MavenHandlerDeps {
   log: Logger;
 }
 
+/** Repository-wide files some clients probe for (Maven 3.9's prefix file, archetype catalogs). */
+const REPOSITORY_INDEX_FILES: ReadonlySet<string> = new Set(['.meta/prefixes.txt', 'archetype-catalog.xml']);
+
 export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
   const ingested = new Set<string>();
   return async (exchange, repository, rest) => {
     const method = exchange.req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${exchange.req.url}; this repository serves GET and HEAD`, { operation: 'maven.route' });
+    }
+    if (REPOSITORY_INDEX_FILES.has(rest)) {
+      // Newer Maven asks mirrors for these; a 404 tells it to go without, a 400 would be noise.
+      throw new LarderError('E_NOT_FOUND', `larder does not serve /${rest}`, { operation: 'maven.route' });
     }
     const request = classifyMavenPath(rest);
     exchange.facts.package = request.pkg;

@@ -105,3 +105,13 @@ t.test('an upstream that never answers: a bounded 504', async (t) => {
   await res.arrayBuffer();
   t.ok(Date.now() - started < 4000, `bounded: ${Date.now() - started} ms`);
 });
+
+t.test('repository-wide probe files are a 404, not a 400', async (t) => {
+  const { upstream, larder } = await setup(t);
+  for (const path of ['.meta/prefixes.txt', 'archetype-catalog.xml']) {
+    const res = await fetch(`${larder.maven()}${path}`);
+    t.equal(res.status, 404, path);
+    await res.arrayBuffer();
+  }
+  t.equal(upstream.requests.length, 0);
+});

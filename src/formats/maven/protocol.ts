@@ -72,9 +72,10 @@ export const mavenProtocol: FormatProtocol<MavenMetadata> = {
 
   digestSidecar(upstreamBase, pkg, version, assetName) {
     const { groupId, artifactId } = parseMavenPackage(pkg);
+    const versionDir = mavenPath(groupId, artifactId, version); // throws E_BAD_REQUEST for a bad version
     if (segmentProblem(assetName) !== undefined || splitChecksumSuffix(assetName).checksum !== undefined) return undefined;
     if (!fileBelongsTo(assetName, artifactId, version)) return undefined;
-    const path = mavenPath(groupId, artifactId, version, assetName);
+    const path = `${versionDir}/${assetName}`;
     return {
       assetUrl: new URL(path, upstreamBase),
       sidecarUrl: new URL(`${path}.sha1`, upstreamBase),
