@@ -14,7 +14,7 @@ import { AssetService } from './engine/asset-service.js';
 import { OriginBreaker } from './engine/breaker.js';
 import type { ChainContext } from './engine/chain.js';
 import { MetadataCache } from './engine/metadata-cache.js';
-import { LarderError } from './errors.js';
+import { LarderError, describeError } from './errors.js';
 import { createNpmHandler } from './http/npm-handler.js';
 import { createPypiHandler } from './http/pypi-handler.js';
 import { createMavenHandler } from './http/maven-handler.js';
@@ -24,7 +24,7 @@ import { createRouter } from './http/router.js';
 import { createHttpServer } from './http/server.js';
 import { CacacheBlobStore } from './store/blob-store.js';
 import { SqliteRecordStore } from './store/record-store.js';
-import { MetadataRecords, RetentionRecords } from './store/records.js';
+import { MetadataRecords, NotFoundRecords, RetentionRecords } from './store/records.js';
 import { larderUserAgent, UndiciUpstreamClient } from './upstream/client.js';
 import { createPassthrough } from './upstream/passthrough.js';
 
@@ -86,10 +86,12 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     offline: config.offline,
     maxBodyBytes: config.maxMetadataBytes,
     log,
-    onChanged: (repository, _format, pkg) => assets.forgetNotFound(repository, pkg),
+    onChanged: (repository, format, pkg) => {
+      assets.forgetNotFound(repository, format, pkg).catch((error: unknown) => log.warn({ repository, pkg, err: describeError(error) }, 'could not forget remembered not-found files'));
+    },
   });
   const filler = new AssetFiller({ client, blobs, breaker, log });
-  const assets = new AssetService({ chain, cache, retention, blobs, filler, client, breaker, offline: config.offline, log });
+  const assets = new AssetService({ chain, cache, retention, notFound: new NotFoundRecords(records), blobs, filler, client, breaker, offline: config.offline, log });
   const npm = createNpmHandler({
     metadata: { chain, cache, retention, log },
     assets,

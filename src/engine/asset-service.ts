@@ -9,19 +9,18 @@ import type { Logger } from 'pino';
 import type { RepositoryConfig } from '../config/types.js';
 import { retentionTargets } from '../domain/repository-graph.js';
 import { assetRevision } from '../domain/retention.js';
-import type { RetainedVersion, VersionStatus } from '../domain/types.js';
+import type { Format, RetainedVersion, VersionStatus } from '../domain/types.js';
 import { LarderError, asLarderError } from '../errors.js';
 import type { FormatProtocol } from '../formats/protocol.js';
 import type { BlobStore, StoredBlob } from '../store/types.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import type { AssetFill, AssetFiller } from './asset-fill.js';
 import { isOriginFailure, type OriginBreaker } from './breaker.js';
-import { NotFoundMemory } from './not-found-memory.js';
 import { locateAsset, offlineMiss } from './asset-locator.js';
 import { chainFor, unavailable, type ChainContext } from './chain.js';
 import { withinDeadline } from './deadline.js';
 import { ingestionInProgress, type MetadataCache } from './metadata-cache.js';
-import type { CacheOutcome, Retention } from './ports.js';
+import type { CacheOutcome, NotFoundStore, Retention } from './ports.js';
 
 export interface AssetRequest {
   repository: string;
@@ -44,6 +43,7 @@ export interface AssetServiceDeps {
   chain: ChainContext;
   cache: MetadataCache;
   retention: Retention;
+  notFound: NotFoundStore;
   blobs: BlobStore;
   filler: AssetFiller;
   client: UpstreamClient;
@@ -65,36 +65,37 @@ export class AssetService {
   readonly #retaining = new Set<Promise<void>>();
   /** Recent digest mismatches, so a client's retry gets the 502 at once. */
   readonly #mismatches = new Map<string, { error: LarderError; until: number }>();
-  readonly #notFound: NotFoundMemory;
 
   constructor(deps: AssetServiceDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#notFound = new NotFoundMemory(this.#now);
   }
 
   async serve<Doc>(protocol: FormatProtocol<Doc>, request: AssetRequest): Promise<ServedAsset> {
     const stops = chainFor(this.#deps.chain, request.repository, protocol.format);
     const failures: LarderError[] = [];
+    const mutable = protocol.isMutableAsset?.(request.version, request.assetName) ?? false;
     for (const { repository, gateway } of stops) {
-      const retained = await this.#deps.retention.getVersion(repository.name, protocol.format, request.pkg, request.version);
+      const retained = mutable ? undefined : await this.#deps.retention.getVersion(repository.name, protocol.format, request.pkg, request.version);
       if (retained) {
         const served = await this.#serveRetained(retained, repository.name, request);
         if (served) return served;
       }
       if (!gateway) continue;
       // Formats located through metadata remember "not found" there; sidecar formats here.
-      const notFoundKey = protocol.digestSidecar ? [repository.name, request.pkg, request.version, request.assetName].join('\0') : undefined;
-      const remembered = notFoundKey === undefined ? undefined : this.#notFound.check(notFoundKey);
+      const remembersMisses = protocol.digestSidecar !== undefined;
+      const coordinates = [repository.name, protocol.format, request.pkg, request.version, request.assetName] as const;
+      const until = remembersMisses ? await this.#deps.notFound.until(...coordinates) : undefined;
+      const remembered = until === undefined ? undefined : until > this.#now() ? 'fresh' : 'expired';
       if (remembered === 'fresh') continue;
       try {
         const fetched = await this.#fetchThrough(protocol, repository, request);
         if (fetched) return fetched;
-        if (notFoundKey !== undefined) this.#notFound.remember(notFoundKey, repository.notFoundTtlMs);
+        if (remembersMisses) await this.#deps.notFound.remember(...coordinates, this.#now() + repository.notFoundTtlMs);
       } catch (error) {
         const failure = asLarderError(error);
         if (failure.code === 'E_INGESTION_IN_PROGRESS' || failure.code === 'E_INTEGRITY_MISMATCH') throw failure;
-        if (remembered === 'expired' && (isOriginFailure(failure) || failure.code === 'E_UPSTREAM_COOLDOWN')) continue; // still not found there
+        if (remembered === 'expired' && isUpstreamTrouble(failure)) continue; // still not found there
         failures.push(failure);
       }
     }
@@ -132,16 +133,17 @@ export class AssetService {
     const contentType = protocol.assetContentType(request.assetName);
     const retain = (blob: StoredBlob): Promise<void> => this.#retain(protocol, doc, gateway, request, blob, contentType);
 
+    const mutable = protocol.isMutableAsset?.(request.version, request.assetName) ?? false;
     const stored = await this.#deps.blobs.read(location.integrity);
     if (stored) {
-      await retain({ integrity: location.integrity, size: stored.size });
+      if (!mutable) await retain({ integrity: location.integrity, size: stored.size });
       return { outcome: 'hit', size: stored.size, integrity: location.integrity, contentType, lastModified: new Date(this.#now()), body: stored.stream };
     }
     if (this.#deps.offline) throw offlineMiss(request);
 
     const existing = this.#fills.get(location.integrity);
     const fill = existing ?? this.#startFill(location, request);
-    const retained = fill.committed.then(retain);
+    const retained = fill.committed.then((blob) => (mutable ? undefined : retain(blob)));
     this.#retaining.add(retained);
     retained.then(
       () => this.#retaining.delete(retained),
@@ -223,8 +225,8 @@ export class AssetService {
   }
 
   /** The package's metadata changed upstream: files it said were missing may be there now. */
-  forgetNotFound(repository: string, pkg: string): void {
-    this.#notFound.forgetPrefix([repository, pkg, ''].join('\0'));
+  async forgetNotFound(repository: string, format: Format, pkg: string): Promise<void> {
+    await this.#deps.notFound.forgetPackage(repository, format, pkg);
   }
 
   /** Waits for fills in flight (shutdown, tests). */
@@ -234,3 +236,12 @@ export class AssetService {
   }
 }
 
+
+/**
+ * The connection could not answer properly (down, cooling down, 5xx, garbage): a remembered
+ * "not found" then stands — Maven tolerates a 404 for an optional file, a 5xx fails the build.
+ */
+function isUpstreamTrouble(failure: LarderError): boolean {
+  if (isOriginFailure(failure) || failure.code === 'E_UPSTREAM_COOLDOWN' || failure.code === 'E_UPSTREAM_BAD_RESPONSE') return true;
+  return failure.code === 'E_UPSTREAM_STATUS' && (Number(failure.details.status) >= 500 || failure.details.status === 429);
+}

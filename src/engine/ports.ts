@@ -17,5 +17,11 @@ export interface Retention {
   listPackages(repository: string, format?: Format): AsyncIterable<PackageRecord>;
 }
 
+export interface NotFoundStore {
+  until(repository: string, format: Format, pkg: string, version: string, asset: string): Promise<number | undefined>;
+  remember(repository: string, format: Format, pkg: string, version: string, asset: string, until: number): Promise<void>;
+  forgetPackage(repository: string, format: Format, pkg: string): Promise<void>;
+}
+
 /** How a response was produced; logged and sent as `x-cache`. */
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'revalidated' | 'bypass';

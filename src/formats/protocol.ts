@@ -58,6 +58,11 @@ export interface FormatProtocol<Doc> {
     version: string,
     assetName: string,
   ): { assetUrl: URL; sidecarUrl: URL; algorithm: 'sha1' | 'sha256' | 'sha512' | 'md5'; parse(text: string): string | undefined /* hex */ } | undefined;
+  /**
+   * An asset whose bytes may change under the same name (a Maven `-SNAPSHOT` file without a
+   * timestamp): never retained, always fetched through. Absent means every asset is immutable.
+   */
+  isMutableAsset?(version: string, assetName: string): boolean;
   /** The version's own metadata, snapshotted when the version is retained. */
   versionManifest(doc: Doc, version: string): unknown;
   /** The listing entry of one asset, snapshotted with it (formats with one asset per version: undefined). */

@@ -4,15 +4,16 @@
  * and the .md5/.sha1/.sha256/.sha512 sidecars of everything, computed from the bytes larder
  * serves. A release asset that is asked for brings its standard siblings in the background.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { BackgroundTasks } from '../engine/background.js';
 import { digestStream, digestText, type AssetDigests } from '../engine/asset-digests.js';
 import type { AssetService, ServedAsset } from '../engine/asset-service.js';
 import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
 import { integrityToHex } from '../domain/integrity.js';
-import { LarderError } from '../errors.js';
+import { LarderError, isLarderError } from '../errors.js';
 import { siblingAssetNames } from '../formats/maven/checksum.js';
-import { renderMavenMetadata } from '../formats/maven/metadata.js';
+import { parseMavenTimestamp, renderMavenMetadata } from '../formats/maven/metadata.js';
 import { classifyMavenPath } from '../formats/maven/path.js';
 import { mavenProtocol } from '../formats/maven/protocol.js';
 import { isSnapshot } from '../formats/maven/version.js';
@@ -50,8 +51,17 @@ export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
       const view = await viewMetadata(deps.metadata, mavenProtocol, repository, request.pkg, request.variant);
       exchange.setCache(view.outcome);
       const xml = renderMavenMetadata(view.doc);
-      if (request.checksum) return sendChecksum(exchange, digestText(xml)[request.checksum]);
-      exchange.sendText(200, xml, 'application/xml; charset=utf-8', { 'cache-control': 'no-cache' });
+      const digests = digestText(xml);
+      if (request.checksum) return sendChecksum(exchange, digests[request.checksum]);
+      const headers: Record<string, string> = { 'cache-control': 'no-cache', etag: `"${digests.sha1}"` };
+      const updated = parseMavenTimestamp(view.doc.versioning?.lastUpdated);
+      if (updated !== undefined) headers['last-modified'] = new Date(updated).toUTCString();
+      if (exchange.req.headers['if-none-match'] === headers.etag) {
+        exchange.res.writeHead(304, headers);
+        exchange.res.end();
+        return;
+      }
+      exchange.sendText(200, xml, 'application/xml; charset=utf-8', headers);
       return;
     }
     exchange.facts.version = request.version;
@@ -63,7 +73,11 @@ export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
       served.body.destroy();
       return sendChecksum(exchange, digests[request.checksum]);
     }
-    await serveAsset(exchange, served, { blobs: deps.blobs, headers: await checksumHeaders(deps, served) });
+    const headers = await checksumHeaders(deps, served).catch((error: unknown) => {
+      served.body.destroy();
+      throw error;
+    });
+    await serveAsset(exchange, served, { blobs: deps.blobs, headers });
   };
 }
 
@@ -85,23 +99,35 @@ function sendChecksum(exchange: Exchange, hex: string): void {
 }
 
 /**
+ * Waiting a moment before ingesting lets the client's own next requests (the jar after the pom)
+ * lead their fills: a request that joins a fill in flight waits for the whole file within the
+ * ingestion deadline, while the one that started it streams from the first bytes.
+ */
+const INGEST_DELAY_MS = 500;
+const MAX_INGESTED_KEYS = 10_000;
+
+/**
  * Maven ingestion: the first request for any asset of a release version fetches the version's
- * other standard-named assets in the background (dependencies wait until a client asks).
+ * other standard-named assets in the background (dependencies wait until a client asks). A
+ * version whose ingestion failed for another reason than "not there" is tried again later.
  */
 function ingestSiblings(deps: MavenHandlerDeps, ingested: Set<string>, repository: string, request: { pkg: string; artifactId: string; version: string; filename: string }): void {
   const key = [repository, request.pkg, request.version].join('\u0000');
   if (ingested.has(key)) return;
+  if (ingested.size >= MAX_INGESTED_KEYS) ingested.clear();
   ingested.add(key);
   const siblings = siblingAssetNames(request.artifactId, request.version).filter((name) => name !== request.filename);
   deps.background.run(async () => {
+    await sleep(INGEST_DELAY_MS);
     for (const assetName of siblings) {
       try {
         const sibling = await deps.assets.serve(mavenProtocol, { repository, pkg: request.pkg, version: request.version, assetName });
         // Reading it to the end lets the fill land; a stored one needs no reading.
         if (sibling.outcome === 'hit') sibling.body.destroy();
-        else await digestStream(sibling.body).then((digests) => deps.digests.remember(sibling.integrity, digests));
+        else deps.digests.remember(sibling.integrity, await digestStream(sibling.body));
       } catch (error) {
         // Optional assets (sources, javadoc, .module) are often absent: that is not a problem.
+        if (!isLarderError(error, 'E_NOT_FOUND')) ingested.delete(key);
         deps.log.debug({ pkg: request.pkg, version: request.version, assetName, err: error instanceof Error ? error.message : String(error) }, 'sibling not ingested');
       }
     }

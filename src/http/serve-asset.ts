@@ -39,7 +39,10 @@ export async function serveAsset(exchange: Exchange, asset: ServedAsset, options
     return;
   }
   if (range.kind === 'range' && options.blobs) {
-    const part = await options.blobs.readRange(asset.integrity, range.start, range.end);
+    const part = await options.blobs.readRange(asset.integrity, range.start, range.end).catch((error: unknown) => {
+      asset.body.destroy();
+      throw error;
+    });
     if (part !== null) {
       asset.body.destroy();
       headers['content-range'] = `bytes ${range.start}-${range.end}/${part.size}`;

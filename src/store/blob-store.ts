@@ -104,6 +104,9 @@ export class CacacheBlobStore implements BlobStore {
       this.#reads.delete(verifier);
     });
     source.pipe(verifier);
+    // Consumers see errors through pipeline / for-await (the stream's errored state); this keeps
+    // close() destroying an unread stream from becoming an uncaught exception.
+    verifier.on('error', () => undefined);
     this.#reads.add(verifier);
     return { size, stream: verifier };
   }
@@ -127,7 +130,15 @@ export class CacacheBlobStore implements BlobStore {
       await handle.close();
       throw this.#storeError('store.read', error, `Could not open blob ${sri}`);
     })).size;
-    const stream = handle.createReadStream({ start, end: Math.min(end, size - 1), highWaterMark: READ_CHUNK_BYTES });
+    let stream: Readable;
+    try {
+      stream = handle.createReadStream({ start, end: Math.min(end, size - 1), highWaterMark: READ_CHUNK_BYTES });
+    } catch (error) {
+      await handle.close();
+      throw this.#storeError('store.read', error, `Could not read bytes ${start}-${end} of blob ${sri}`);
+    }
+    // Errors reach the consumer through the pipeline; close() may destroy it with none attached.
+    stream.on('error', () => undefined);
     this.#reads.add(stream);
     stream.on('close', () => this.#reads.delete(stream));
     return { size, stream };

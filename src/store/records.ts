@@ -40,6 +40,12 @@ export const recordKeys = {
   metadata(repository: string, format: Format, pkg: string, variant: string): string {
     return `meta/${part(repository, 'repository')}/${format}/${part(pkg, 'package')}/${part(variant, 'variant')}`;
   },
+  notFoundPackage(repository: string, format: Format, pkg: string): string {
+    return `miss/${part(repository, 'repository')}/${format}/${part(pkg, 'package')}/`;
+  },
+  notFound(repository: string, format: Format, pkg: string, version: string, asset: string): string {
+    return `${recordKeys.notFoundPackage(repository, format, pkg)}${part(version, 'version')}/${part(asset, 'asset')}`;
+  },
 };
 
 function versionOf(record: PackageRecord | undefined, version: string): RetainedVersion | undefined {
@@ -158,5 +164,33 @@ export class MetadataRecords {
 
   async remove(repository: string, format: Format, pkg: string, variant: string): Promise<boolean> {
     return this.#records.delete(recordKeys.metadata(repository, format, pkg, variant));
+  }
+}
+
+/**
+ * Remembered "not found" answers of a connection for single assets (Maven files located by
+ * sidecar), kept across restarts so stale-if-error holds for them after one too.
+ */
+export class NotFoundRecords {
+  readonly #records: RecordStore;
+
+  constructor(records: RecordStore) {
+    this.#records = records;
+  }
+
+  /** Epoch ms until which the "not found" is fresh, or undefined when none is remembered. */
+  async until(repository: string, format: Format, pkg: string, version: string, asset: string): Promise<number | undefined> {
+    return (await this.#records.get<{ until: number }>(recordKeys.notFound(repository, format, pkg, version, asset)))?.until;
+  }
+
+  async remember(repository: string, format: Format, pkg: string, version: string, asset: string, until: number): Promise<void> {
+    await this.#records.set(recordKeys.notFound(repository, format, pkg, version, asset), { until });
+  }
+
+  /** Forgets every remembered file of a package (its metadata changed upstream). */
+  async forgetPackage(repository: string, format: Format, pkg: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const [key] of this.#records.entries<unknown>(recordKeys.notFoundPackage(repository, format, pkg))) keys.push(key);
+    for (const key of keys) await this.#records.delete(key);
   }
 }

@@ -115,3 +115,28 @@ t.test('repository-wide probe files are a 404, not a 400', async (t) => {
   }
   t.equal(upstream.requests.length, 0);
 });
+
+t.test('a remembered 404 stands when the upstream answers 5xx, and across a restart', async (t) => {
+  const upstream = await startFakeMaven({ artifacts: [{ groupId: 'org.example', artifactId: 'lib', versions: { '1.0': {} } }] });
+  t.teardown(() => upstream.stop());
+  const options = { mavenUpstreams: [upstream.url], config: { defaults: { refresh: 'blocking', notFoundTtl: '200ms' } } };
+  const first = await startTestLarder(options);
+  const missing = await fetch(`${first.maven()}${LIB}/9.9/lib-9.9.pom`);
+  t.equal(missing.status, 404);
+  await missing.arrayBuffer();
+  await sleep(250);
+  upstream.fault = { kind: 'status', status: 503 };
+  const during5xx = await fetch(`${first.maven()}${LIB}/9.9/lib-9.9.pom`);
+  t.equal(during5xx.status, 404, 'expired, the upstream answers 503: still a 404');
+  await during5xx.arrayBuffer();
+  await first.daemon.close();
+  await upstream.stop();
+  const second = await startTestLarder({ ...options, dataDir: first.dataDir });
+  t.teardown(async () => {
+    await second.stop();
+    await first.stop();
+  });
+  const afterRestart = await fetch(`${second.maven()}${LIB}/9.9/lib-9.9.pom`);
+  t.equal(afterRestart.status, 404, 'after a restart, with the upstream down: still a 404');
+  await afterRestart.arrayBuffer();
+});

@@ -183,3 +183,44 @@ t.test('SNAPSHOT: version-level metadata follows the TTL, timestamped builds are
   t.equal(next.status, 200);
   await next.arrayBuffer();
 });
+
+t.test('a jar asked for right after its pom streams at once, not "ingestion in progress"', async (t) => {
+  const central = await startFakeMaven({ artifacts: [{ groupId: 'org.example', artifactId: 'big', versions: { '1.0': { entries: { 'blob.bin': Buffer.alloc(3 * 1024 * 1024, 7) } } } }] });
+  const larder = await startTestLarder({ mavenUpstreams: [central.url], config: { defaults: { refresh: 'blocking', ingestionDeadline: '2s' } } });
+  t.teardown(async () => {
+    await larder.stop();
+    await central.stop();
+  });
+  central.fault = { kind: 'slow', delayMs: 1500, match: (r) => r.path.endsWith('big-1.0.jar') };
+  await (await fetch(`${larder.maven()}org/example/big/1.0/big-1.0.pom`)).arrayBuffer();
+  const jar = await fetch(`${larder.maven()}org/example/big/1.0/big-1.0.jar`);
+  t.equal(jar.status, 200, 'the client led its own fill');
+  await jar.arrayBuffer();
+});
+
+t.test('maven-metadata.xml has an ETag and Last-Modified, and answers 304', async (t) => {
+  const { larder } = await setup(t);
+  const res = await fetch(`${larder.maven()}${JUNIT}/maven-metadata.xml`);
+  const etag = res.headers.get('etag') ?? '';
+  t.match(etag, /^"[0-9a-f]{40}"$/);
+  t.ok(Date.parse(res.headers.get('last-modified') ?? '') > 0);
+  await res.arrayBuffer();
+  const again = await fetch(`${larder.maven()}${JUNIT}/maven-metadata.xml`, { headers: { 'if-none-match': etag } });
+  t.equal(again.status, 304);
+});
+
+t.test('a SNAPSHOT file without a timestamp is never kept: a redeploy is seen', async (t) => {
+  const dir = t.testdir({ org: { example: { s: { '1.0-SNAPSHOT': { 's-1.0-SNAPSHOT.jar': 'build one' } } } } });
+  const central = await startFakeMaven({ from: dir });
+  const larder = await startTestLarder({ mavenUpstreams: [central.url] });
+  t.teardown(async () => {
+    await larder.stop();
+    await central.stop();
+  });
+  const url = `${larder.maven()}org/example/s/1.0-SNAPSHOT/s-1.0-SNAPSHOT.jar`;
+  t.equal(await (await fetch(url)).text(), 'build one');
+  await larder.daemon.settle();
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(`${dir}/org/example/s/1.0-SNAPSHOT/s-1.0-SNAPSHOT.jar`, 'build two');
+  t.equal(await (await fetch(url)).text(), 'build two', 'fetched again, verified against the new sidecar');
+});

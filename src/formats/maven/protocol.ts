@@ -84,6 +84,12 @@ export const mavenProtocol: FormatProtocol<MavenMetadata> = {
     };
   },
 
+  isMutableAsset(version, assetName) {
+    // `lib-1.0-SNAPSHOT.jar` is redeployed under the same name; timestamped builds
+    // (`lib-1.0-20240101.120000-3.jar`) are unique and as immutable as releases.
+    return version.endsWith('-SNAPSHOT') && assetName.includes('-SNAPSHOT');
+  },
+
   versionManifest() {
     return {}; // the pom is an asset; maven-metadata.xml says nothing per version
   },
