@@ -39,10 +39,8 @@
  * Split: maven-artifacts.ts (jar, pom, module, checksums), maven-metadata.ts (metadata XML),
  * fake-maven-repo.ts (state), fake-maven-local.ts (`from`), fake-maven-routes.ts (paths → replies).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
-import type { FakeFault, FaultMatch, RecordedRequest } from './fake-npm-registry.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeServer, type AdmittedRequest, type FakeFault, type Listener, type RecordedRequest } from './fake-server.js';
 import { respond } from './fake-npm-respond.js';
 import { FakeMavenRepo, type FakeMavenArtifactSpec, type FakeMavenVersionSpec } from './fake-maven-repo.js';
 import { LocalRepoDir } from './fake-maven-local.js';
@@ -74,22 +72,18 @@ export interface FakeMavenFile extends Checksums {
   url: string;
 }
 
-function matches(match: FaultMatch | undefined, request: { method: string; path: string }): boolean {
-  if (match === undefined) return true;
-  if (typeof match === 'string') return request.path.startsWith(match);
-  if (match instanceof RegExp) return match.test(request.path);
-  return match(request);
-}
-
-export class FakeMaven {
-  readonly requests: RecordedRequest[] = [];
+export class FakeMaven extends FakeServer {
   private readonly repo: FakeMavenRepo;
   private readonly routing: MavenRouting;
-  private readonly server: Server;
-  private boundPort: number;
-  private currentFault: { fault: FakeFault; remaining: number } | undefined;
+  private readonly listener: Listener;
 
   constructor(private readonly options: FakeMavenOptions = {}) {
+    super({
+      name: 'fake Maven',
+      // Only artifact files: not sidecars, not metadata.
+      wrongDigestApplies: isArtifactFilePath,
+      statusReply: (status) => ({ contentType: 'text/plain; charset=utf-8', body: `fake Maven answers ${status}\n` }),
+    });
     this.repo = new FakeMavenRepo(options.artifacts ?? []);
     this.routing = {
       repo: this.repo,
@@ -98,46 +92,12 @@ export class FakeMaven {
       sidecarFilename: options.sidecarFilename === true,
       checksumHeaders: options.checksumHeaders !== false,
     };
-    this.boundPort = options.port ?? 0;
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        // A bug in the fake must show up in the test, not hang it: answer 500 and say why.
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`fake Maven failed: ${message}`);
-      });
-    });
+    this.listener = this.createListener(options.port ?? 0, (request) => request, (req, res, request) => this.route(req, res, request));
   }
 
   /** The repository base a mirror is pointed at, with its trailing slash. */
   get url(): string {
-    return `http://127.0.0.1:${this.boundPort}/`;
-  }
-
-  get port(): number {
-    return this.boundPort;
-  }
-
-  get listening(): boolean {
-    return this.server.listening;
-  }
-
-  get fault(): FakeFault | undefined {
-    return this.currentFault?.fault;
-  }
-
-  set fault(fault: FakeFault | undefined) {
-    this.currentFault = fault === undefined ? undefined : { fault, remaining: fault.times ?? Infinity };
-  }
-
-  count(filter?: string | ((request: RecordedRequest) => boolean)): number {
-    if (filter === undefined) return this.requests.length;
-    if (typeof filter === 'string') return this.requests.filter((r) => r.path.startsWith(filter)).length;
-    return this.requests.filter(filter).length;
-  }
-
-  clearRequests(): void {
-    this.requests.length = 0;
+    return `http://127.0.0.1:${this.listener.port}/`;
   }
 
   /**
@@ -174,63 +134,11 @@ export class FakeMaven {
     return { path: relative, bytes: entry.bytes, url: `${this.url}${relative}`, ...checksums(entry.bytes) };
   }
 
-  async start(): Promise<void> {
-    if (this.server.listening) return;
-    this.server.listen(this.boundPort, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.boundPort = (this.server.address() as AddressInfo).port;
+  protected listeners(): [Listener] {
+    return [this.listener];
   }
 
-  /** Stops listening and destroys every open socket, hanging requests included. */
-  async stop(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
-    this.server.closeAllConnections();
-    await closed;
-  }
-
-  /** The fault for this request, consuming one of its `times`. */
-  private takeFault(request: { method: string; path: string }): FakeFault | undefined {
-    const current = this.currentFault;
-    if (current === undefined || !matches(current.fault.match, request)) return undefined;
-    // A wrong digest only means something for artifact files; other requests must not use up `times`.
-    if (current.fault.kind === 'wrong-digest' && !isArtifactFilePath(request.path)) return undefined;
-    current.remaining -= 1;
-    if (current.remaining <= 0) this.currentFault = undefined;
-    return current.fault;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const record: RecordedRequest = { method, path, headers: req.headers, at: Date.now() };
-    this.requests.push(record);
-    const recordStatus = (): void => {
-      record.status = res.statusCode;
-    };
-    res.once('finish', recordStatus);
-    res.once('close', () => {
-      if (res.headersSent) recordStatus();
-    });
-    req.resume(); // request bodies (a deploy's PUT) mean nothing here; drain them so the socket stays usable
-
-    const fault = this.takeFault({ method, path });
-    if (fault !== undefined) record.fault = fault.kind;
-    if (fault?.kind === 'down') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'hang' && fault.afterBytes === undefined) return; // stop() destroys the socket
-    if (fault?.kind === 'slow') {
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (req.socket.destroyed) return;
-    }
-    if (fault?.kind === 'status') {
-      const body = fault.body ?? `fake Maven answers ${fault.status}\n`;
-      res.writeHead(fault.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...fault.headers });
-      res.end(method === 'HEAD' ? undefined : body);
-      return;
-    }
+  private async route(req: IncomingMessage, res: ServerResponse, { method, path, fault }: AdmittedRequest): Promise<void> {
     const reply = await routeMavenRequest(this.routing, { method, path, wrongDigest: fault?.kind === 'wrong-digest' });
     // respond() writes its own headers with writeHead, which merges these in.
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);

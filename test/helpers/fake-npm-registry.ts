@@ -41,14 +41,15 @@
  * Split: fake-npm-packages.ts (state and documents), fake-npm-routes.ts (paths → replies),
  * fake-npm-respond.ts (validators, 304, body faults), tarball.ts (ustar + gzip).
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeNpmPackages, tarballPath, type FakePackageSpec, type FakeVersionSpec, type TarballInfo } from './fake-npm-packages.js';
 import { respond } from './fake-npm-respond.js';
 import { routeRequest, type Routing } from './fake-npm-routes.js';
+import { FakeServer, type AdmittedRequest, type Listener } from './fake-server.js';
 
 export type { FakePackageSpec, FakeVersionSpec, TarballInfo };
+// The fault and request-log types live with the shared plumbing; the other fakes' users import them from here.
+export type { FakeFault, FaultKind, FaultMatch, RecordedRequest } from './fake-server.js';
 
 export interface FakeNpmRegistryOptions {
   packages?: FakePackageSpec[];
@@ -73,102 +74,22 @@ export interface FakeNpmRegistryOptions {
   port?: number;
 }
 
-/** Which requests a fault applies to: a path prefix, a regular expression on the path, or a predicate. */
-export type FaultMatch = string | RegExp | ((request: { method: string; path: string }) => boolean);
-
-/**
- * A switchable misbehaviour. Applies to every request unless `match` narrows it, and to the next
- * `times` matching requests only when `times` is given (then it switches itself off).
- *   down          close the connection without any response (client sees a reset / socket hang up).
- *                 For a real ECONNREFUSED use stop().
- *   slow          wait `delayMs` before the response headers, then answer normally
- *   status        answer `status` (e.g. 500, 503, 429) with `body` and `headers`
- *   reset         send headers and the first `afterBytes` (default 0) body bytes, then RST the socket
- *   truncate      advertise the full Content-Length, send `afterBytes` (default half) and close cleanly
- *   wrong-digest  tarballs only: serve a valid tarball whose bytes do not match dist.integrity
- *   hang          never answer; with `afterBytes`, send headers and that many bytes, then stall
- */
-export type FakeFault = (
-  | { kind: 'down' }
-  | { kind: 'slow'; delayMs: number }
-  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
-  | { kind: 'reset'; afterBytes?: number }
-  | { kind: 'truncate'; afterBytes?: number }
-  | { kind: 'wrong-digest' }
-  | { kind: 'hang'; afterBytes?: number }
-) & { match?: FaultMatch; times?: number };
-
-export type FaultKind = FakeFault['kind'];
-
-export interface RecordedRequest {
-  method: string;
-  /** The raw request target, query string included, exactly as the client sent it. */
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Date.now() on arrival. */
-  at: number;
-  /** The fault applied to this request, if any. */
-  fault?: FaultKind;
-  /** The status sent, once the response has started (absent for down / hang / slow in progress). */
-  status?: number;
-}
-
-
-function matches(match: FaultMatch | undefined, request: { method: string; path: string }): boolean {
-  if (match === undefined) return true;
-  if (typeof match === 'string') return request.path.startsWith(match);
-  if (match instanceof RegExp) return match.test(request.path);
-  return match(request);
-}
-
-export class FakeNpmRegistry {
-  readonly requests: RecordedRequest[] = [];
+export class FakeNpmRegistry extends FakeServer {
   private readonly state: FakeNpmPackages;
-  private readonly server: Server;
-  private currentFault: { fault: FakeFault; remaining: number } | undefined;
-  private boundPort: number;
+  private readonly listener: Listener;
 
   constructor(private readonly options: FakeNpmRegistryOptions = {}) {
-    this.state = new FakeNpmPackages(options.packages ?? [], options.tarballSize);
-    this.boundPort = options.port ?? 0;
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        // A bug in the fake must show up in the test, not hang it: answer 500 and say why.
-        const message = error instanceof Error ? error.stack ?? error.message : String(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`fake npm registry failed: ${message}`);
-      });
+    super({
+      name: 'fake npm registry',
+      wrongDigestApplies: (path) => /\.tgz(\?|$)/.test(path),
+      statusReply: (status) => ({ contentType: 'application/json', body: JSON.stringify({ error: `fake upstream answers ${status}` }) }),
     });
+    this.state = new FakeNpmPackages(options.packages ?? [], options.tarballSize);
+    this.listener = this.createListener(options.port ?? 0, (request) => request, (req, res, request) => this.route(req, res, request));
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.boundPort}/`;
-  }
-
-  get port(): number {
-    return this.boundPort;
-  }
-
-  get listening(): boolean {
-    return this.server.listening;
-  }
-
-  get fault(): FakeFault | undefined {
-    return this.currentFault?.fault;
-  }
-
-  set fault(fault: FakeFault | undefined) {
-    this.currentFault = fault === undefined ? undefined : { fault, remaining: fault.times ?? Infinity };
-  }
-
-  count(filter?: string | ((request: RecordedRequest) => boolean)): number {
-    if (filter === undefined) return this.requests.length;
-    if (typeof filter === 'string') return this.requests.filter((r) => r.path.startsWith(filter)).length;
-    return this.requests.filter(filter).length;
-  }
-
-  clearRequests(): void {
-    this.requests.length = 0;
+    return `http://127.0.0.1:${this.listener.port}/`;
   }
 
   addPackage(spec: FakePackageSpec): void {
@@ -208,19 +129,8 @@ export class FakeNpmRegistry {
     return doc;
   }
 
-  async start(): Promise<void> {
-    if (this.server.listening) return;
-    this.server.listen(this.boundPort, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.boundPort = (this.server.address() as AddressInfo).port;
-  }
-
-  /** Stops listening and destroys every open socket, hanging requests included. */
-  async stop(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
-    this.server.closeAllConnections();
-    await closed;
+  protected listeners(): [Listener] {
+    return [this.listener];
   }
 
   private get routing(): Routing {
@@ -236,48 +146,7 @@ export class FakeNpmRegistry {
     return this.options.tarballUrl === undefined ? url : this.options.tarballUrl(url, name, version);
   }
 
-  /** The fault for this request, consuming one of its `times`. */
-  private takeFault(request: { method: string; path: string }): FakeFault | undefined {
-    const current = this.currentFault;
-    if (current === undefined || !matches(current.fault.match, request)) return undefined;
-    // A wrong digest only means something for tarballs; other requests must not use up `times`.
-    if (current.fault.kind === 'wrong-digest' && !/\.tgz(\?|$)/.test(request.path)) return undefined;
-    current.remaining -= 1;
-    if (current.remaining <= 0) this.currentFault = undefined;
-    return current.fault;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const record: RecordedRequest = { method, path, headers: req.headers, at: Date.now() };
-    this.requests.push(record);
-    const recordStatus = (): void => {
-      record.status = res.statusCode;
-    };
-    res.once('finish', recordStatus);
-    res.once('close', () => {
-      if (res.headersSent) recordStatus();
-    });
-    req.resume(); // bodies (the audit POST) are not needed; drain them so the socket stays usable
-
-    const fault = this.takeFault({ method, path });
-    if (fault !== undefined) record.fault = fault.kind;
-    if (fault?.kind === 'down') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'hang' && fault.afterBytes === undefined) return; // stop() destroys the socket
-    if (fault?.kind === 'slow') {
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (req.socket.destroyed) return;
-    }
-    if (fault?.kind === 'status') {
-      const body = fault.body ?? JSON.stringify({ error: `fake upstream answers ${fault.status}` });
-      res.writeHead(fault.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...fault.headers });
-      res.end(method === 'HEAD' ? undefined : body);
-      return;
-    }
+  private async route(req: IncomingMessage, res: ServerResponse, { method, path, fault }: AdmittedRequest): Promise<void> {
     const reply = await routeRequest(this.routing, { method, path, headers: req.headers, wrongDigest: fault?.kind === 'wrong-digest' });
     respond(req, res, reply, { validators: this.options.validators !== false, gzip: this.options.gzip === true }, fault);
   }

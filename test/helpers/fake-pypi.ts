@@ -38,10 +38,8 @@
  * files(project), page(project, form), stop() (refuses connections, destroys hanging sockets),
  * start() (same ports). Always stop() in teardown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
-import type { FakeFault, FaultMatch, RecordedRequest } from './fake-npm-registry.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeServer, type AdmittedRequest, type FakeFault, type Listener, type RecordedRequest } from './fake-server.js';
 import { respond } from './fake-npm-respond.js';
 import { projectPage, type FormMode, type PageForm } from './fake-pypi-pages.js';
 import { FakePypiProjects, type FakePypiFile, type FakePypiProjectSpec, type FakePypiVersionSpec } from './fake-pypi-projects.js';
@@ -68,29 +66,21 @@ export interface FakePypiRequest extends RecordedRequest {
   server: 'index' | 'files';
 }
 
-function matches(match: FaultMatch | undefined, request: { method: string; path: string }): boolean {
-  if (match === undefined) return true;
-  if (typeof match === 'string') return request.path.startsWith(match);
-  if (match instanceof RegExp) return match.test(request.path);
-  return match(request);
-}
-
-interface Listener {
-  server: Server;
-  port: number;
-}
-
-export class FakePypi {
-  readonly requests: FakePypiRequest[] = [];
+export class FakePypi extends FakeServer<FakePypiRequest> {
   private readonly state: FakePypiProjects;
   private readonly index: Listener;
   private readonly filesServer: Listener | undefined;
-  private currentFault: { fault: FakeFault; remaining: number } | undefined;
 
   constructor(private readonly options: FakePypiOptions = {}) {
+    super({
+      name: 'fake PyPI',
+      // Only files (and their metadata) under /packages/.
+      wrongDigestApplies: (path) => path.startsWith('/packages/'),
+      statusReply: (status) => ({ contentType: 'text/plain; charset=utf-8', body: `fake PyPI answers ${status}\n` }),
+    });
     this.state = new FakePypiProjects(options.projects ?? []);
-    this.index = { server: this.createListener('index'), port: options.port ?? 0 };
-    this.filesServer = options.filesOrigin === 'separate' ? { server: this.createListener('files'), port: 0 } : undefined;
+    this.index = this.listenerFor('index', options.port ?? 0);
+    this.filesServer = options.filesOrigin === 'separate' ? this.listenerFor('files', 0) : undefined;
   }
 
   /** The Simple API base pip is pointed at, with its trailing slash. */
@@ -111,35 +101,9 @@ export class FakePypi {
     return configured.endsWith('/') ? configured : `${configured}/`;
   }
 
-  get port(): number {
-    return this.index.port;
-  }
-
   /** The separate files server's port, when there is one. */
   get filesPort(): number | undefined {
     return this.filesServer?.port;
-  }
-
-  get listening(): boolean {
-    return this.index.server.listening;
-  }
-
-  get fault(): FakeFault | undefined {
-    return this.currentFault?.fault;
-  }
-
-  set fault(fault: FakeFault | undefined) {
-    this.currentFault = fault === undefined ? undefined : { fault, remaining: fault.times ?? Infinity };
-  }
-
-  count(filter?: string | ((request: FakePypiRequest) => boolean)): number {
-    if (filter === undefined) return this.requests.length;
-    if (typeof filter === 'string') return this.requests.filter((r) => r.path.startsWith(filter)).length;
-    return this.requests.filter(filter).length;
-  }
-
-  clearRequests(): void {
-    this.requests.length = 0;
   }
 
   addProject(spec: FakePypiProjectSpec): void {
@@ -183,24 +147,14 @@ export class FakePypi {
     return projectPage(state, this.state.files(state), form, (file) => this.fileUrl(file));
   }
 
-  async start(): Promise<void> {
-    for (const listener of [this.index, this.filesServer]) {
-      if (listener === undefined || listener.server.listening) continue;
-      listener.server.listen(listener.port, '127.0.0.1');
-      await once(listener.server, 'listening');
-      listener.port = (listener.server.address() as AddressInfo).port;
-    }
+  /** The index first: `port` and `listening` describe it. */
+  protected listeners(): [Listener, Listener | undefined] {
+    return [this.index, this.filesServer];
   }
 
-  /** Stops listening and destroys every open socket, hanging requests included. */
-  async stop(): Promise<void> {
-    for (const listener of [this.index, this.filesServer]) {
-      if (listener === undefined || !listener.server.listening) continue;
-      const { server } = listener;
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-      server.closeAllConnections();
-      await closed;
-    }
+  /** A listener whose requests are logged and routed as `server`'s. */
+  private listenerFor(server: 'index' | 'files', port: number): Listener {
+    return this.createListener(port, (request) => ({ ...request, server }), (req, res, request) => this.route(server, req, res, request));
   }
 
   private fileUrl(file: FakePypiFile): string {
@@ -222,59 +176,7 @@ export class FakePypi {
     };
   }
 
-  /** The fault for this request, consuming one of its `times`. */
-  private takeFault(request: { method: string; path: string }): FakeFault | undefined {
-    const current = this.currentFault;
-    if (current === undefined || !matches(current.fault.match, request)) return undefined;
-    // A wrong digest only means something for files; other requests must not use up `times`.
-    if (current.fault.kind === 'wrong-digest' && !request.path.startsWith('/packages/')) return undefined;
-    current.remaining -= 1;
-    if (current.remaining <= 0) this.currentFault = undefined;
-    return current.fault;
-  }
-
-  private createListener(server: 'index' | 'files'): Server {
-    return createServer((req, res) => {
-      this.handle(server, req, res).catch((error: unknown) => {
-        // A bug in the fake must show up in the test, not hang it: answer 500 and say why.
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`fake PyPI failed: ${message}`);
-      });
-    });
-  }
-
-  private async handle(server: 'index' | 'files', req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const record: FakePypiRequest = { method, path, headers: req.headers, at: Date.now(), server };
-    this.requests.push(record);
-    const recordStatus = (): void => {
-      record.status = res.statusCode;
-    };
-    res.once('finish', recordStatus);
-    res.once('close', () => {
-      if (res.headersSent) recordStatus();
-    });
-    req.resume(); // request bodies mean nothing here; drain them so the socket stays usable
-
-    const fault = this.takeFault({ method, path });
-    if (fault !== undefined) record.fault = fault.kind;
-    if (fault?.kind === 'down') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'hang' && fault.afterBytes === undefined) return; // stop() destroys the socket
-    if (fault?.kind === 'slow') {
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (req.socket.destroyed) return;
-    }
-    if (fault?.kind === 'status') {
-      const body = fault.body ?? `fake PyPI answers ${fault.status}\n`;
-      res.writeHead(fault.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...fault.headers });
-      res.end(method === 'HEAD' ? undefined : body);
-      return;
-    }
+  private async route(server: 'index' | 'files', req: IncomingMessage, res: ServerResponse, { method, path, fault }: AdmittedRequest): Promise<void> {
     const reply = routePypiRequest(this.routing(server), { method, path, headers: req.headers, wrongDigest: fault?.kind === 'wrong-digest' });
     // respond() writes its own headers with writeHead, which merges these in.
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);

@@ -42,10 +42,10 @@
  * writeMavenProject pins MAVEN_PLUGINS instead: `compile` needs resources + compiler, `package`
  * also surefire + jar (no tests, so surefire resolves no provider).
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filterEnv, probeStdout, runCli, type CliRunResult } from './run-cli.js';
 import { artifactPath, buildPom, xmlEscape, type MavenDependency } from './maven-artifacts.js';
 
 /** Plugin versions the written pom pins, chosen so their whole dependency trees are in this machine's ~/.m2/repository. */
@@ -89,17 +89,8 @@ export interface MvnRunOptions {
   env?: Record<string, string>;
 }
 
-export interface MvnRunResult {
-  /** Exit code, or null when mvn was killed. */
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  /** Wall-clock duration of the mvn process. */
-  ms: number;
-  /** The command line, for failure messages. */
-  argv: string[];
+/** Exit code (null when mvn was killed), signal, timedOut, stdout, stderr, ms, argv (with `mvn`), and: */
+export interface MvnRunResult extends CliRunResult {
   /** The user settings.xml used (deleted after the run; kept here for messages). */
   settings: string;
 }
@@ -108,23 +99,21 @@ const DROPPED_ENV = /^(MAVEN_|M2_|M2$|JAVA_TOOL_OPTIONS$|JDK_JAVA_OPTIONS$|_JAVA
 
 /** The parent's environment minus everything that could configure Maven or the JVM, plus MAVEN_SKIP_RC=1. */
 export function isolatedMvnEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const kept = Object.entries(parent).filter(([key]) => !DROPPED_ENV.test(key));
-  return { ...Object.fromEntries(kept), MAVEN_SKIP_RC: '1' };
+  return filterEnv(parent, DROPPED_ENV, { MAVEN_SKIP_RC: '1' });
 }
 
 let found: Promise<{ maven: string; java: string | undefined } | undefined> | undefined;
 
 /** Maven's version and the JVM it runs on, or undefined when `mvn` (or the java it needs) is missing. */
 export function findMvn(): Promise<{ maven: string; java: string | undefined } | undefined> {
-  found ??= new Promise((resolve) => {
-    execFile('mvn', ['-B', '-v', '-Dstyle.color=never'], { env: isolatedMvnEnv(), timeout: 60_000 }, (error, stdout) => {
-      // Any failure (ENOENT above all, or no usable java) means "not usable here": callers skip.
-      if (error !== null) return resolve(undefined);
-      const maven = /Apache Maven (\S+)/.exec(stdout)?.[1];
-      const java = /Java version: ([^,\s]+)/.exec(stdout)?.[1];
-      resolve(maven === undefined ? undefined : { maven, java });
-    });
-  });
+  found ??= (async () => {
+    // Any failure (ENOENT above all, or no usable java) means "not usable here": callers skip.
+    const stdout = await probeStdout('mvn', ['-B', '-v', '-Dstyle.color=never'], isolatedMvnEnv(), 60_000);
+    if (stdout === undefined) return undefined;
+    const maven = /Apache Maven (\S+)/.exec(stdout)?.[1];
+    const java = /Java version: ([^,\s]+)/.exec(stdout)?.[1];
+    return maven === undefined ? undefined : { maven, java };
+  })();
   return found;
 }
 
@@ -210,32 +199,10 @@ export async function runMvn(options: MvnRunOptions): Promise<MvnRunResult> {
     ...(options.args ?? []),
     ...options.goals,
   ];
-  const started = Date.now();
   try {
-    return await new Promise<MvnRunResult>((resolve, reject) => {
-      const child = spawn('mvn', argv, {
-        cwd: options.projectDir,
-        env: { ...isolatedMvnEnv(options.parentEnv), ...options.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      let timedOut = false;
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, options.timeoutMs ?? 120_000);
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, timedOut, stdout, stderr, ms: Date.now() - started, argv: ['mvn', ...argv], settings });
-      });
-    });
+    const env = { ...isolatedMvnEnv(options.parentEnv), ...options.env };
+    const run = await runCli('mvn', argv, { cwd: options.projectDir, env, timeoutMs: options.timeoutMs ?? 120_000 });
+    return { ...run, settings };
   } finally {
     await rm(configDir, { recursive: true, force: true });
   }

@@ -25,10 +25,10 @@
  * install, even when `--registry` changes. Use a fresh project per install, or pass
  * `--no-package-lock` or `--replace-registry-host=always` in `args`.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filterEnv, probeStdout, runCli, type CliRunResult } from './run-cli.js';
 
 export interface NpmRunOptions {
   /** Registry URL npm talks to (trailing slash optional). */
@@ -49,34 +49,19 @@ export interface NpmRunOptions {
   env?: Record<string, string>;
 }
 
-export interface NpmRunResult {
-  /** Exit code, or null when npm was killed. */
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  /** Wall-clock duration of the npm process. */
-  ms: number;
-  /** The arguments npm was run with, for failure messages. */
-  argv: string[];
-}
+/** Exit code (null when npm was killed), signal, timedOut, stdout, stderr, ms, and argv: npm's arguments (without `npm`). */
+export type NpmRunResult = CliRunResult;
 
 const DROPPED_ENV = /^(npm_|NODE_OPTIONS$|NODE_V8_COVERAGE$|TAP_|_TAPJS_|(HTTPS?|ALL|NO)_PROXY$)/i;
 
 /** The parent's environment minus everything that could configure npm or load test machinery. */
 export function isolatedNpmEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(parent).filter(([key]) => !DROPPED_ENV.test(key)));
+  return filterEnv(parent, DROPPED_ENV);
 }
 
 /** npm's version when an `npm` executable is on PATH, else undefined (callers skip, never fake). */
-export function npmVersion(): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('npm', ['--version'], { env: isolatedNpmEnv(), timeout: 30_000 }, (error, stdout) => {
-      // Any failure (ENOENT above all) means there is no usable npm here; the caller skips.
-      resolve(error === null ? stdout.trim() : undefined);
-    });
-  });
+export async function npmVersion(): Promise<string | undefined> {
+  return (await probeStdout('npm', ['--version'], isolatedNpmEnv(), 30_000))?.trim();
 }
 
 /** Writes `dir/package.json` for a private project with these dependencies. */
@@ -108,33 +93,8 @@ export async function runNpm(command: string, options: NpmRunOptions): Promise<N
     ...(options.preferOnline === false ? [] : ['--prefer-online']),
     ...(options.args ?? []),
   ];
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const started = Date.now();
   try {
-    return await new Promise<NpmRunResult>((resolve, reject) => {
-      const child = spawn('npm', argv, {
-        cwd: options.cwd,
-        env: { ...isolatedNpmEnv(), ...options.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      let timedOut = false;
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, timedOut, stdout, stderr, ms: Date.now() - started, argv });
-      });
-    });
+    return await runCli('npm', argv, { cwd: options.cwd, env: { ...isolatedNpmEnv(), ...options.env }, timeoutMs: options.timeoutMs ?? 60_000, argv });
   } finally {
     await rm(configDir, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@
  *   - `--disable-pip-version-check --no-input --no-color --progress-bar off --no-compile`.
  *   - NODE_OPTIONS / NODE_V8_COVERAGE and tap's variables are dropped, as for npm.
  */
-import { execFile, spawn } from 'node:child_process';
+import { filterEnv, probeStdout, runCli, type CliRunResult } from './run-cli.js';
 
 export interface PipInstallOptions {
   /** The Simple API base, e.g. `http://127.0.0.1:PORT/simple/`. */
@@ -45,34 +45,19 @@ export interface PipInstallOptions {
   env?: Record<string, string>;
 }
 
-export interface PipRunResult {
-  /** Exit code, or null when pip was killed. */
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  /** Wall-clock duration of the pip process. */
-  ms: number;
-  /** The interpreter and arguments pip was run with, for failure messages. */
-  argv: string[];
-}
+/** Exit code (null when pip was killed), signal, timedOut, stdout, stderr, ms, and argv: the interpreter and its arguments. */
+export type PipRunResult = CliRunResult;
 
 const DROPPED_ENV = /^(PIP_|NODE_OPTIONS$|NODE_V8_COVERAGE$|TAP_|_TAPJS_|(HTTPS?|ALL|NO|FTP)_PROXY$)/i;
 
 /** The parent's environment minus everything that could configure pip, plus PIP_CONFIG_FILE=/dev/null. */
 export function isolatedPipEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const kept = Object.entries(parent).filter(([key]) => !DROPPED_ENV.test(key));
-  return { ...Object.fromEntries(kept), PIP_CONFIG_FILE: '/dev/null', PYTHONDONTWRITEBYTECODE: '1' };
+  return filterEnv(parent, DROPPED_ENV, { PIP_CONFIG_FILE: '/dev/null', PYTHONDONTWRITEBYTECODE: '1' });
 }
 
-function run(file: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: isolatedPipEnv(), timeout: 30_000 }, (error, stdout) => {
-      // Any failure (ENOENT above all, or no pip module) means "not usable here": the caller skips.
-      resolve(error === null ? stdout.trim() : undefined);
-    });
-  });
+/** Trimmed stdout, or undefined on any failure (ENOENT above all, or no pip module): "not usable here". */
+async function run(file: string, args: string[]): Promise<string | undefined> {
+  return (await probeStdout(file, args, isolatedPipEnv(), 30_000))?.trim();
 }
 
 let found: Promise<{ python: string; version: string } | undefined> | undefined;
@@ -117,29 +102,5 @@ export async function runPipInstall(options: PipInstallOptions): Promise<PipRunR
     ...(options.args ?? []),
     ...options.requirements,
   ];
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const started = Date.now();
-  return new Promise<PipRunResult>((resolve, reject) => {
-    const child = spawn(pip.python, argv, {
-      env: { ...isolatedPipEnv(options.parentEnv), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, timedOut, stdout, stderr, ms: Date.now() - started, argv: [pip.python, ...argv] });
-    });
-  });
+  return runCli(pip.python, argv, { env: { ...isolatedPipEnv(options.parentEnv), ...options.env }, timeoutMs: options.timeoutMs ?? 60_000 });
 }
