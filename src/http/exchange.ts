@@ -35,6 +35,14 @@ export class Exchange {
     this.res.setHeader('x-cache', outcome);
   }
 
+  /** Answers 304 when the client already has this ETag; true when it did. */
+  sentNotModified(headers: Record<string, string>): boolean {
+    if (headers.etag === undefined || this.req.headers['if-none-match'] !== headers.etag) return false;
+    this.res.writeHead(304, headers);
+    this.res.end();
+    return true;
+  }
+
   sendJson(status: number, value: unknown, headers: Record<string, string> = {}): void {
     this.sendText(status, JSON.stringify(value), 'application/json; charset=utf-8', headers);
   }

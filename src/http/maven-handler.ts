@@ -56,11 +56,7 @@ export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
       const headers: Record<string, string> = { 'cache-control': 'no-cache', etag: `"${digests.sha1}"` };
       const updated = parseMavenTimestamp(view.doc.versioning?.lastUpdated);
       if (updated !== undefined) headers['last-modified'] = new Date(updated).toUTCString();
-      if (exchange.req.headers['if-none-match'] === headers.etag) {
-        exchange.res.writeHead(304, headers);
-        exchange.res.end();
-        return;
-      }
+      if (exchange.sentNotModified(headers)) return;
       exchange.sendText(200, xml, 'application/xml; charset=utf-8', headers);
       return;
     }

@@ -81,11 +81,7 @@ function sendDocument(exchange: Exchange, value: unknown, contentType: string): 
   const body = JSON.stringify(value);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   const headers = { vary: 'Accept', etag, 'cache-control': 'no-cache' };
-  if (exchange.req.headers['if-none-match'] === etag) {
-    exchange.res.writeHead(304, headers);
-    exchange.res.end();
-    return;
-  }
+  if (exchange.sentNotModified(headers)) return;
   exchange.sendText(200, body, `${contentType}; charset=utf-8`, headers);
 }
 

@@ -24,10 +24,8 @@ export async function serveAsset(exchange: Exchange, asset: ServedAsset, options
     'accept-ranges': 'bytes',
   };
   if (asset.size !== undefined) headers['content-length'] = String(asset.size);
-  if (exchange.req.headers['if-none-match'] === headers.etag) {
+  if (exchange.sentNotModified(headers)) {
     asset.body.destroy();
-    exchange.res.writeHead(304, headers);
-    exchange.res.end();
     return;
   }
   // Ranges are served from the store; a body still arriving from upstream is sent whole.

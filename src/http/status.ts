@@ -8,6 +8,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_NOT_FOUND: 404,
   E_REPOSITORY_UNKNOWN: 404,
   E_METHOD_NOT_ALLOWED: 405,
+  E_CONFLICT: 409,
   E_NOT_ACCEPTABLE: 406,
   E_TOO_LARGE: 413,
   E_BAD_DIGEST: 502,

@@ -47,7 +47,10 @@ t.test('packuments and tarballs through larder', async (t) => {
     t.ok(doc.time?.modified, 'full document keeps time');
     const again = await fetch(`${larder.npm()}left-pad`);
     t.equal(again.headers.get('x-cache'), 'hit');
+    const etag = again.headers.get('etag') ?? '';
     await again.arrayBuffer();
+    const unchanged = await fetch(`${larder.npm()}left-pad`, { headers: { 'if-none-match': etag } });
+    t.equal(unchanged.status, 304, 'clients can revalidate against larder');
   });
 
   await t.test('abbreviated packument is cached separately and has the install fields only', async (t) => {
