@@ -51,6 +51,6 @@ export function pointsAtSelf(url: URL, self: ListenAddress): boolean {
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const selfHost = self.host.toLowerCase().replace(/^\[|\]$/g, '');
   if (host === selfHost || isLoopbackOrAny(host)) return true;
-  // Listening on every interface: any of this machine's own addresses reaches larder too.
+  // Listening on every interface: each of this machine's own addresses reaches larder too.
   return WILDCARD_HOSTS.has(selfHost) && interfaceAddresses().has(host);
 }

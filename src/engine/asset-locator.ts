@@ -59,7 +59,7 @@ export function offlineMiss(request: LocateRequest): LarderError {
 }
 
 /**
- * The gateway's metadata document that lists the version: any cached variant that has it
+ * The gateway's metadata document that lists the version: a cached variant that has it
  * (stale is fine, a digest never changes), else a fetch — forced when the cached copy is fresh
  * but lacks the version (published since).
  */
