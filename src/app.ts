@@ -13,8 +13,10 @@ import { AssetFiller } from './engine/asset-fill.js';
 import { AssetService } from './engine/asset-service.js';
 import { OriginBreaker } from './engine/breaker.js';
 import type { ChainContext } from './engine/chain.js';
+import { ManagementService } from './engine/management/index.js';
 import { MetadataCache } from './engine/metadata-cache.js';
 import { LarderError, describeError } from './errors.js';
+import { createApiHandler } from './http/api-handler.js';
 import { createNpmHandler } from './http/npm-handler.js';
 import { createPypiHandler } from './http/pypi-handler.js';
 import { createMavenHandler } from './http/maven-handler.js';
@@ -113,9 +115,11 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   const background = new BackgroundTasks();
   const maven = createMavenHandler({ metadata: { chain, cache, retention, log }, assets, digests: new AssetDigests(blobs), blobs, background, log });
 
+  const management = new ManagementService({ repositories: config.repositories, retention, breaker, connectionUrl: (repository) => chain.connectionBase(repository) });
+
   const httpServer = createHttpServer({
     log,
-    handler: createRouter({ formats: { npm, pypi, maven }, repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
+    handler: createRouter({ formats: { npm, pypi, maven }, api: createApiHandler(management), repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
   });
   built.server = httpServer;

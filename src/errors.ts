@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'E_NOT_FOUND', // nothing in the searched repositories has it (404)
   'E_REPOSITORY_UNKNOWN', // no repository by that name (404)
   'E_METHOD_NOT_ALLOWED', // (405)
+  'E_CONFLICT', // a guard no longer holds, e.g. a version's status is not the one expected (409)
   'E_NOT_ACCEPTABLE', // no representation fits the Accept header (406)
   'E_TOO_LARGE', // request or metadata document over a limit (413 / 502)
   'E_BAD_DIGEST', // a digest string that is not a valid SRI / hex digest

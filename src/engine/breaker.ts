@@ -88,6 +88,12 @@ export class OriginBreaker {
     }
   }
 
+  /** Read-only view for management: open while cooling down; the last failure while any are counted. */
+  status(origin: string): { open: boolean; lastError?: string } {
+    const state = this.#states.get(origin);
+    return state === undefined ? { open: false } : { open: this.isOpen(origin), lastError: state.lastError };
+  }
+
   isOpen(origin: string): boolean {
     const state = this.#states.get(origin);
     return state !== undefined && state.failures >= this.#threshold && this.#now() < state.openUntil;

@@ -1,9 +1,10 @@
 /**
- * Routing: `/FORMAT/REPO/…` to the format's handler, plus larder's own small endpoints. The
+ * Routing: `/FORMAT/REPO/…` to the format's handler, `/-/api/…` to the management API, plus larder's own small endpoints. The
  * routing table is the one place outside formats/ that knows which formats exist.
  */
 import { REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { LarderError } from '../errors.js';
+import type { ApiHandler } from './api-handler.js';
 import type { Exchange } from './exchange.js';
 import type { Handler } from './server.js';
 
@@ -14,7 +15,11 @@ export interface RouterOptions {
   formats: Readonly<Record<string, FormatHandler>>;
   repositoryNames: () => string[];
   version: string;
+  /** The management API under `/-/api/`. */
+  api?: ApiHandler;
 }
+
+const API_PREFIX = '/-/api/';
 
 /** Characters no request path of ours may carry, in any spelling. */
 const FORBIDDEN_RAW = /%00|%0d|%0a|\0|\r|\n/i;
@@ -27,6 +32,7 @@ export function createRouter(options: RouterOptions): Handler {
     const query = queryAt === -1 ? '' : raw.slice(queryAt + 1);
     if (FORBIDDEN_RAW.test(path)) throw badRequest('the request path contains a NUL, CR or LF character');
     if (path === '/' || path === '/-/health') return sendIndex(exchange, options);
+    if (options.api !== undefined && path.startsWith(API_PREFIX)) return options.api(exchange, path.slice(API_PREFIX.length), query);
 
     const match = /^\/([a-z]+)\/([^/]*)(?:\/(.*))?$/.exec(path);
     const formatName = match?.[1];

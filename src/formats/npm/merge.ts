@@ -55,7 +55,9 @@ export function mergeRetained(
 ): Packument | undefined {
   const mine = retained.filter((r) => r.format === 'npm' && r.package === name);
   const hidden = new Set(mine.filter((r) => HIDDEN_STATUSES.has(r.status)).map((r) => r.version));
-  const published = mine.filter((r) => r.status === 'Published' && isJsonObject(r.manifest));
+  // A version hidden in any searched repository stays hidden, whatever another one retains
+  // (the requesting repository's Archived must not be undone by the gateway's Published).
+  const published = mine.filter((r) => r.status === 'Published' && !hidden.has(r.version) && isJsonObject(r.manifest));
   if (doc === undefined && published.length === 0) return undefined;
 
   const upstreamVersions = doc?.versions ?? {};

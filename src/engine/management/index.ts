@@ -1,0 +1,71 @@
+/**
+ * The management operations (DESIGN §1, issue 5) as one service over the configured repositories,
+ * the retention records and the breaker. No HTTP here: http/api-handler.ts maps requests to it.
+ */
+import type { Format, VersionStatus } from '../../domain/types.js';
+import { deleteVersions, updateStatuses, type VersionChange, type VersionChangeResult } from './changes.js';
+import { describeVersion, listPackages, listVersions, type PackageQuery, type VersionDescription, type VersionListing, type PackageSummary } from './listings.js';
+import type { PageRequest } from './paging.js';
+import { describeRepository, listRepositories, type RepositoryDescription } from './repositories.js';
+import type { ManagementDeps, RepositoryView } from './views.js';
+
+export { isGuardConflict } from './changes.js';
+export type { ManagementDeps, ManagedRetention } from './views.js';
+export type { VersionChange, VersionChangeResult, PackageQuery, VersionListing, VersionDescription, RepositoryDescription, RepositoryView, PackageSummary };
+
+export class ManagementService {
+  readonly #deps: ManagementDeps;
+  /**
+   * Status guards are check-then-set; changes to one package run one after another so that the
+   * guard still holds when the change lands (the engine's retention never changes a status).
+   */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(deps: ManagementDeps) {
+    this.#deps = deps;
+  }
+
+  listRepositories(): Promise<RepositoryView[]> {
+    return listRepositories(this.#deps);
+  }
+
+  describeRepository(name: string): Promise<RepositoryDescription> {
+    return describeRepository(this.#deps, name);
+  }
+
+  listPackages(repository: string, query: PackageQuery): Promise<{ packages: PackageSummary[]; nextToken?: string }> {
+    return listPackages(this.#deps, repository, query);
+  }
+
+  listVersions(repository: string, format: Format, pkg: string, page: PageRequest): Promise<VersionListing> {
+    return listVersions(this.#deps, repository, format, pkg, page);
+  }
+
+  describeVersion(repository: string, format: Format, pkg: string, version: string): Promise<VersionDescription> {
+    return describeVersion(this.#deps, repository, format, pkg, version);
+  }
+
+  updateStatuses(request: VersionChange, target: VersionStatus): Promise<VersionChangeResult> {
+    return this.#serialised(request, () => updateStatuses(this.#deps, request, target));
+  }
+
+  deleteVersions(request: VersionChange): Promise<VersionChangeResult> {
+    return this.#serialised(request, () => deleteVersions(this.#deps, request));
+  }
+
+  async #serialised<T>(request: VersionChange, run: () => Promise<T>): Promise<T> {
+    const key = JSON.stringify([request.repository, request.format, request.package]);
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const current = previous.then(run, run);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(key, settled);
+    try {
+      return await current;
+    } finally {
+      if (this.#locks.get(key) === settled) this.#locks.delete(key);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The JSON management API under `/-/api/` (issue 5): routing, parameters and JSON in and out.
+ * The operations themselves live in engine/management/.
+ */
+import { FORMATS, VERSION_STATUSES, type Format, type VersionStatus } from '../domain/types.js';
+import { isGuardConflict, type ManagementService, type VersionChange } from '../engine/management/index.js';
+import type { PageRequest } from '../engine/management/paging.js';
+import { LarderError } from '../errors.js';
+import type { Exchange } from './exchange.js';
+import { badField, oneOf, readJsonBody, stringField } from './json-body.js';
+import { statusFor } from './status.js';
+
+/** `path` is the part after `/-/api/`, still percent-encoded; `query` has no `?`. */
+export type ApiHandler = (exchange: Exchange, path: string, query: string) => Promise<void>;
+
+type Fields = Record<string, unknown>;
+type Route = (exchange: Exchange, params: Fields) => Promise<void>;
+
+const TARGET_STATUSES = ['Published', 'Unlisted', 'Archived'] as const satisfies readonly VersionStatus[];
+const OPERATION = 'api.request';
+
+export function createApiHandler(management: ManagementService): ApiHandler {
+  const get: Record<string, Route> = {
+    repositories: async (exchange) => exchange.sendJson(200, { repositories: await management.listRepositories() }),
+    packages: async (exchange, params) => {
+      const repository = stringField(params, 'repository', OPERATION, true);
+      const format = oneOf<Format>(params, 'format', FORMATS, OPERATION, false);
+      const prefix = stringField(params, 'prefix', OPERATION, false);
+      exchange.sendJson(200, await management.listPackages(repository, { ...pageParams(params), ...(format ? { format } : {}), ...(prefix ? { prefix } : {}) }));
+    },
+    versions: async (exchange, params) => {
+      const { repository, format, pkg } = coordinates(params);
+      exchange.sendJson(200, await management.listVersions(repository, format, pkg, pageParams(params)));
+    },
+    'versions/describe': async (exchange, params) => {
+      const { repository, format, pkg } = coordinates(params);
+      const version = stringField(params, 'version', OPERATION, true);
+      exchange.sendJson(200, await management.describeVersion(repository, format, pkg, version));
+    },
+  };
+  const post: Record<string, Route> = {
+    'versions/status': async (exchange, body) => {
+      const target = oneOf(body, 'targetStatus', TARGET_STATUSES, OPERATION, true) as VersionStatus;
+      sendChange(exchange, await management.updateStatuses(versionChange(body), target));
+    },
+    'versions/delete': async (exchange, body) => sendChange(exchange, await management.deleteVersions(versionChange(body))),
+  };
+
+  return async (exchange, path, query) => {
+    const method = exchange.req.method ?? 'GET';
+    const describe = /^repositories\/([^/]+)$/.exec(path);
+    if (describe !== null && (method === 'GET' || method === 'HEAD')) {
+      exchange.sendJson(200, await management.describeRepository(decode(describe[1] ?? '')));
+      return;
+    }
+    const getRoute = Object.hasOwn(get, path) ? get[path] : undefined;
+    const postRoute = Object.hasOwn(post, path) ? post[path] : undefined;
+    if (getRoute === undefined && postRoute === undefined && describe === null) {
+      throw new LarderError('E_NOT_FOUND', `no management operation at /-/api/${path}`, { operation: 'api.route' });
+    }
+    if (getRoute !== undefined && (method === 'GET' || method === 'HEAD')) return getRoute(exchange, queryFields(query));
+    if (postRoute !== undefined && method === 'POST') return postRoute(exchange, await readJsonBody(exchange.req, OPERATION));
+    throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on /-/api/${path}; use ${postRoute === undefined ? 'GET' : 'POST'}`, { operation: 'api.route' });
+  };
+}
+
+function sendChange(exchange: Exchange, result: Awaited<ReturnType<ManagementService['updateStatuses']>>): void {
+  if (isGuardConflict(result)) {
+    const error = new LarderError('E_CONFLICT', 'no version was changed: every version failed the expectedStatus guard', { operation: 'api.versions' });
+    exchange.facts.error = error;
+    exchange.sendJson(statusFor(error.code, error.operation), { error: error.message, code: error.code, ...result });
+    return;
+  }
+  exchange.sendJson(200, result);
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (error) {
+    throw new LarderError('E_BAD_REQUEST', `the path has a bad percent-escape: ${value}`, { operation: 'api.route', cause: error });
+  }
+}
+
+function queryFields(query: string): Fields {
+  const fields: Fields = {};
+  // The first value of a repeated parameter wins; URLSearchParams decodes `+` and escapes.
+  for (const [key, value] of new URLSearchParams(query)) if (!Object.hasOwn(fields, key)) fields[key] = value;
+  return fields;
+}
+
+function coordinates(params: Fields): { repository: string; format: Format; pkg: string } {
+  return {
+    repository: stringField(params, 'repository', OPERATION, true),
+    format: oneOf<Format>(params, 'format', FORMATS, OPERATION, true) as Format,
+    pkg: stringField(params, 'package', OPERATION, true),
+  };
+}
+
+function pageParams(params: Fields): PageRequest {
+  const raw = stringField(params, 'maxResults', OPERATION, false);
+  const nextToken = stringField(params, 'nextToken', OPERATION, false);
+  const page: PageRequest = nextToken === undefined ? {} : { nextToken };
+  if (raw === undefined) return page;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) throw badField('maxResults', 'must be an integer from 1 to 1000', OPERATION);
+  return { ...page, maxResults: Number(raw) };
+}
+
+function versionChange(body: Fields): VersionChange {
+  const { repository, format, pkg } = coordinates(body);
+  const versions = body.versions;
+  if (!Array.isArray(versions) || versions.length === 0 || versions.length > 1000 || !versions.every((v): v is string => typeof v === 'string' && v !== '')) {
+    throw badField('versions', 'must be a list of 1 to 1000 version strings', OPERATION);
+  }
+  const expectedStatus = oneOf(body, 'expectedStatus', VERSION_STATUSES, OPERATION, false);
+  return { repository, format, package: pkg, versions, ...(expectedStatus === undefined ? {} : { expectedStatus }) };
+}
