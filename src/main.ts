@@ -11,8 +11,11 @@ import { hideBin } from 'yargs/helpers';
 import { configCommand } from './cli/config.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './cli/exit.js';
 import { processIo, type CliIo } from './cli/io.js';
+import { packagesCommand } from './cli/packages.js';
+import { reposCommand } from './cli/repos.js';
 import type { CommandAction } from './cli/select.js';
 import { serveCommand } from './cli/serve.js';
+import { versionsCommand } from './cli/versions.js';
 
 /** package.json sits one level above both src/main.ts and dist/main.js. */
 function packageVersion(): string {
@@ -33,8 +36,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .exitProcess(false)
     .command(serveCommand(io, select))
     .command(configCommand(io, select))
+    .command(reposCommand(io, select))
+    .command(packagesCommand(io, select))
+    .command(versionsCommand(io, select))
     .strict()
-    .demandCommand(1, 'give a command: serve or config')
+    .demandCommand(1, 'give a command: serve or config (or, against a running daemon: repos, packages, versions)')
     .recommendCommands()
     .version(packageVersion())
     .help()

@@ -19,6 +19,8 @@ export interface CliIo {
   /** Writes text as given (commands add their own newlines). */
   stdout(text: string): void;
   stderr(text: string): void;
+  /** True when stdout is a terminal: the management commands print aligned tables then. */
+  stdoutIsTTY?: boolean;
   /** Environment for config loading; config/ falls back to process.env. */
   env?: NodeJS.ProcessEnv;
   /** Directory relative paths are resolved against; defaults to process.cwd(). */
@@ -35,5 +37,6 @@ export function processIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true,
   };
 }

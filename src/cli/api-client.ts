@@ -1,0 +1,103 @@
+/**
+ * The CLI's HTTP client for the daemon's JSON API under `/-/api/`. undici `request` (never
+ * fetch: it follows redirects anywhere), on its own Agent so the command can close its sockets
+ * and the process ends at once instead of waiting out keep-alive.
+ */
+import { Agent, request } from 'undici';
+import { ERROR_CODES, LarderError, type ErrorCode } from '../errors.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:7878';
+const OPERATION = 'cli.api';
+const CONNECT = 'cli.connect';
+
+export interface ApiAnswer {
+  status: number;
+  /** The body exactly as the daemon sent it (what --json prints). */
+  text: string;
+  body: Record<string, unknown>;
+}
+
+/** An answer the daemon refused (the message is the API's own), or no daemon to ask. */
+export function isDaemonError(error: unknown): error is LarderError {
+  return error instanceof LarderError && (error.operation === OPERATION || error.operation === CONNECT);
+}
+
+export class ApiClient {
+  readonly base: URL;
+  readonly #agent = new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+
+  constructor(url: string) {
+    let base: URL;
+    try {
+      base = new URL(url);
+    } catch (error) {
+      throw new LarderError('E_USAGE', `--url must be an http:// or https:// URL, got "${url}"`, { operation: 'cli.url', cause: error });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new LarderError('E_USAGE', `--url must be an http:// or https:// URL, got "${url}"`, { operation: 'cli.url' });
+    }
+    // The API lives at the daemon's root; keep any path prefix (a reverse proxy) and end it with `/`.
+    base.pathname = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    base.search = '';
+    base.hash = '';
+    this.base = base;
+  }
+
+  /** The daemon's address as the user gave it, for messages. */
+  get display(): string {
+    return this.base.href.replace(/\/$/, '');
+  }
+
+  /** GET `/-/api/PATH?params`; parameters left undefined are not sent. */
+  get(path: string, params: Record<string, string | number | undefined> = {}): Promise<ApiAnswer> {
+    const url = new URL(`-/api/${path}`, this.base);
+    for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, String(value));
+    return this.#send(url, 'GET');
+  }
+
+  post(path: string, body: unknown): Promise<ApiAnswer> {
+    return this.#send(new URL(`-/api/${path}`, this.base), 'POST', JSON.stringify(body));
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+
+  async #send(url: URL, method: 'GET' | 'POST', body?: string): Promise<ApiAnswer> {
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(url, {
+        method,
+        dispatcher: this.#agent,
+        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body }),
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (error) {
+      throw new LarderError('E_UPSTREAM_UNREACHABLE', `cannot reach larder at ${this.display} (is it running? start it with: larder serve)`, { operation: CONNECT, cause: error });
+    }
+    const parsed = parseBody(text);
+    if (status >= 200 && status < 300 && parsed !== undefined) return { status, text, body: parsed };
+    const message = typeof parsed?.error === 'string' ? parsed.error : `${url.origin} answered HTTP ${status}${parsed === undefined ? ' without JSON: is it a larder daemon?' : ''}`;
+    throw new LarderError(codeOf(parsed?.code), message, { operation: OPERATION, details: { status, text, ...(parsed === undefined ? {} : { body: parsed }) } });
+  }
+}
+
+function parseBody(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch (error) {
+    // Not JSON (another server on that port): reported by the caller as such.
+    void error;
+    return undefined;
+  }
+}
+
+function codeOf(code: unknown): ErrorCode {
+  // E_USAGE and E_CONFIG_INVALID would mean "exit 2": a refusal by the daemon is a runtime failure.
+  const known = ERROR_CODES.find((candidate) => candidate === code);
+  return known === undefined || known === 'E_USAGE' || known === 'E_CONFIG_INVALID' ? 'E_UPSTREAM_STATUS' : known;
+}
