@@ -115,7 +115,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   const background = new BackgroundTasks();
   const maven = createMavenHandler({ metadata: { chain, cache, retention, log }, assets, digests: new AssetDigests(blobs), blobs, background, log });
 
-  const management = new ManagementService({ repositories: config.repositories, retention, breaker, connectionUrl: (repository) => chain.connectionBase(repository) });
+  const management = new ManagementService({ repositories: config.repositories, retention, blobs, breaker, connectionUrl: (repository) => chain.connectionBase(repository) });
 
   const httpServer = createHttpServer({
     log,

@@ -3,7 +3,7 @@
  * The operations themselves live in engine/management/.
  */
 import { FORMATS, VERSION_STATUSES, type Format, type VersionStatus } from '../domain/types.js';
-import { isGuardConflict, type ManagementService, type VersionChange } from '../engine/management/index.js';
+import { isGuardConflict, type ManagementService, type VersionChange, type VersionCoordinates, type VersionCopy } from '../engine/management/index.js';
 import type { PageRequest } from '../engine/management/paging.js';
 import { LarderError } from '../errors.js';
 import type { Exchange } from './exchange.js';
@@ -37,6 +37,15 @@ export function createApiHandler(management: ManagementService): ApiHandler {
       const version = stringField(params, 'version', OPERATION, true);
       exchange.sendJson(200, await management.describeVersion(repository, format, pkg, version));
     },
+    'versions/assets': async (exchange, params) => exchange.sendJson(200, await management.listAssets(versionCoordinates(params))),
+    'versions/asset': async (exchange, params) => {
+      const at = versionCoordinates(params);
+      const asset = await management.getAsset(at, stringField(params, 'asset', OPERATION, true));
+      Object.assign(exchange.facts, { repository: at.repository, format: at.format, package: at.package, version: at.version });
+      await exchange.sendStream(200, asset.body, { 'content-type': asset.contentType, 'content-length': String(asset.size) });
+    },
+    'versions/dependencies': async (exchange, params) => exchange.sendJson(200, await management.listDependencies(versionCoordinates(params))),
+    'versions/readme': async (exchange, params) => exchange.sendJson(200, await management.getReadme(versionCoordinates(params))),
   };
   const post: Record<string, Route> = {
     'versions/status': async (exchange, body) => {
@@ -44,6 +53,8 @@ export function createApiHandler(management: ManagementService): ApiHandler {
       sendChange(exchange, await management.updateStatuses(versionChange(body), target));
     },
     'versions/delete': async (exchange, body) => sendChange(exchange, await management.deleteVersions(versionChange(body))),
+    'versions/dispose': async (exchange, body) => sendChange(exchange, await management.disposeVersions(versionChange(body))),
+    'versions/copy': async (exchange, body) => sendChange(exchange, await management.copyVersions(versionCopy(body))),
   };
 
   return async (exchange, path, query) => {
@@ -106,12 +117,35 @@ function pageParams(params: Fields): PageRequest {
   return { ...page, maxResults: Number(raw) };
 }
 
-function versionChange(body: Fields): VersionChange {
-  const { repository, format, pkg } = coordinates(body);
+function versionCoordinates(params: Fields): VersionCoordinates {
+  const { repository, format, pkg } = coordinates(params);
+  return { repository, format, package: pkg, version: stringField(params, 'version', OPERATION, true) };
+}
+
+function versionList(body: Fields): string[] {
   const versions = body.versions;
   if (!Array.isArray(versions) || versions.length === 0 || versions.length > 1000 || !versions.every((v): v is string => typeof v === 'string' && v !== '')) {
     throw badField('versions', 'must be a list of 1 to 1000 version strings', OPERATION);
   }
+  return versions;
+}
+
+function versionCopy(body: Fields): VersionCopy {
+  const allowOverwrite = body.allowOverwrite;
+  if (allowOverwrite !== undefined && typeof allowOverwrite !== 'boolean') throw badField('allowOverwrite', 'must be true or false', OPERATION);
+  return {
+    sourceRepository: stringField(body, 'sourceRepository', OPERATION, true),
+    destinationRepository: stringField(body, 'destinationRepository', OPERATION, true),
+    format: oneOf<Format>(body, 'format', FORMATS, OPERATION, true) as Format,
+    package: stringField(body, 'package', OPERATION, true),
+    versions: versionList(body),
+    ...(allowOverwrite === undefined ? {} : { allowOverwrite }),
+  };
+}
+
+function versionChange(body: Fields): VersionChange {
+  const { repository, format, pkg } = coordinates(body);
+  const versions = versionList(body);
   const expectedStatus = oneOf(body, 'expectedStatus', VERSION_STATUSES, OPERATION, false);
   return { repository, format, package: pkg, versions, ...(expectedStatus === undefined ? {} : { expectedStatus }) };
 }

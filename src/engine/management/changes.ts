@@ -6,7 +6,7 @@ import type { Format, VersionStatus } from '../../domain/types.js';
 import { asLarderError } from '../../errors.js';
 import { requirePackage, type ManagementDeps } from './views.js';
 
-export type VersionErrorCode = 'MISMATCHED_STATUS' | 'NOT_FOUND' | 'NOT_ALLOWED';
+export type VersionErrorCode = 'MISMATCHED_STATUS' | 'NOT_FOUND' | 'NOT_ALLOWED' | 'ALREADY_EXISTS';
 
 export interface VersionChangeResult {
   successfulVersions: Record<string, { revision: string; status: VersionStatus }>;
@@ -28,10 +28,10 @@ export function isGuardConflict(result: VersionChangeResult): boolean {
   return Object.keys(result.successfulVersions).length === 0 && failures.length > 0 && failures.every((failure) => failure.errorCode === 'MISMATCHED_STATUS');
 }
 
-type Apply = (version: string) => Promise<{ revision: string; status: VersionStatus } | undefined>;
+export type Apply = (version: string) => Promise<{ revision: string; status: VersionStatus } | undefined>;
 
 /** Checks the guard per version and applies the change; callers hold the package's lock. */
-async function change(deps: ManagementDeps, request: VersionChange, apply: Apply): Promise<VersionChangeResult> {
+export async function change(deps: ManagementDeps, request: VersionChange, apply: Apply): Promise<VersionChangeResult> {
   const record = await requirePackage(deps, request.repository, request.format, request.package);
   const result: VersionChangeResult = { successfulVersions: {}, failedVersions: {} };
   for (const version of new Set(request.versions)) {

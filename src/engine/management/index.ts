@@ -4,6 +4,9 @@
  */
 import type { Format, VersionStatus } from '../../domain/types.js';
 import { deleteVersions, updateStatuses, type VersionChange, type VersionChangeResult } from './changes.js';
+import { getAsset, getReadme, listAssets, listDependencies, type AssetContent, type AssetSummary, type DependencyView, type VersionCoordinates } from './contents.js';
+import { copyVersions, type VersionCopy } from './copying.js';
+import { disposeVersions } from './disposal.js';
 import { describeVersion, listPackages, listVersions, type PackageQuery, type VersionDescription, type VersionListing, type PackageSummary } from './listings.js';
 import type { PageRequest } from './paging.js';
 import { describeRepository, listRepositories, type RepositoryDescription } from './repositories.js';
@@ -11,6 +14,7 @@ import type { ManagementDeps, RepositoryView } from './views.js';
 
 export { isGuardConflict } from './changes.js';
 export type { ManagementDeps, ManagedRetention } from './views.js';
+export type { VersionCopy, VersionCoordinates, AssetSummary, AssetContent, DependencyView };
 export type { VersionChange, VersionChangeResult, PackageQuery, VersionListing, VersionDescription, RepositoryDescription, RepositoryView, PackageSummary };
 
 export class ManagementService {
@@ -53,7 +57,33 @@ export class ManagementService {
     return this.#serialised(request, () => deleteVersions(this.#deps, request));
   }
 
-  async #serialised<T>(request: VersionChange, run: () => Promise<T>): Promise<T> {
+  disposeVersions(request: VersionChange): Promise<VersionChangeResult> {
+    return this.#serialised(request, () => disposeVersions(this.#deps, request));
+  }
+
+  /** Serialised on the destination package, the one whose records change. */
+  copyVersions(request: VersionCopy): Promise<VersionChangeResult> {
+    const destination = { repository: request.destinationRepository, format: request.format, package: request.package };
+    return this.#serialised(destination, () => copyVersions(this.#deps, request));
+  }
+
+  listAssets(at: VersionCoordinates): Promise<{ assets: AssetSummary[] }> {
+    return listAssets(this.#deps, at);
+  }
+
+  getAsset(at: VersionCoordinates, name: string): Promise<AssetContent> {
+    return getAsset(this.#deps, at, name);
+  }
+
+  listDependencies(at: VersionCoordinates): Promise<{ dependencies: DependencyView[] }> {
+    return listDependencies(this.#deps, at);
+  }
+
+  getReadme(at: VersionCoordinates): Promise<{ readme: string }> {
+    return getReadme(this.#deps, at);
+  }
+
+  async #serialised<T>(request: Pick<VersionChange, 'repository' | 'format' | 'package'>, run: () => Promise<T>): Promise<T> {
     const key = JSON.stringify([request.repository, request.format, request.package]);
     const previous = this.#locks.get(key) ?? Promise.resolve();
     const current = previous.then(run, run);

@@ -4,19 +4,23 @@ import { integrityToHex } from '../../domain/integrity.js';
 import type { Format, RetainedVersion, VersionStatus } from '../../domain/types.js';
 import { requireRepository } from '../chain.js';
 import { LarderError } from '../../errors.js';
-import type { PackageRecord } from '../../store/types.js';
+import type { BlobStore, PackageRecord } from '../../store/types.js';
 
 /** What management needs of the retention records (RetentionRecords satisfies it). */
 export interface ManagedRetention {
   getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined>;
   setStatus(repository: string, format: Format, pkg: string, version: string, status: VersionStatus): Promise<RetainedVersion | undefined>;
   removeVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined>;
+  /** Keeps a version already retained there as it is (dispose and copy remove it first). */
+  retain(repository: string, version: RetainedVersion): Promise<void>;
   listPackages(repository: string, format?: Format): AsyncIterable<PackageRecord>;
 }
 
 export interface ManagementDeps {
   repositories: ReadonlyMap<string, RepositoryConfig>;
   retention: ManagedRetention;
+  /** Asset bytes: read for get-asset, removed by dispose when no version anywhere holds them. */
+  blobs: Pick<BlobStore, 'read' | 'remove'>;
   breaker: { status(origin: string): { open: boolean; lastError?: string } };
   /** The external connection's base URL (npm's may be read from npm's config, lazily). */
   connectionUrl(repository: RepositoryConfig): Promise<URL>;
