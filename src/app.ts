@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { editConfigFile, reloadConfig, type ConfigSource } from './config/edit.js';
 import { createNpmRegistryResolver } from './config/npm-registry.js';
 import type { LarderConfig, RepositoryConfig } from './config/types.js';
 import { AssetFiller } from './engine/asset-fill.js';
@@ -14,6 +15,7 @@ import { AssetService } from './engine/asset-service.js';
 import { OriginBreaker } from './engine/breaker.js';
 import type { ChainContext } from './engine/chain.js';
 import { ManagementService } from './engine/management/index.js';
+import { ConfigHolder, Reconfigurer, type ReloadOutcome } from './engine/management/reconfigure.js';
 import { MetadataCache } from './engine/metadata-cache.js';
 import { LarderError, describeError } from './errors.js';
 import { createApiHandler } from './http/api-handler.js';
@@ -32,6 +34,8 @@ import { createPassthrough } from './upstream/passthrough.js';
 
 export interface StartOptions {
   logger: Logger;
+  /** Where the config came from; without a file, reloads and repository edits are refused. */
+  source?: ConfigSource;
 }
 
 export interface RunningLarder {
@@ -40,6 +44,11 @@ export interface RunningLarder {
   port: number;
   /** Waits for background refreshes and fills in flight (tests use it before asserting on the store). */
   settle(): Promise<void>;
+  /**
+   * Reads the config file again and swaps the repositories in between requests (SIGHUP).
+   * Optional so that stand-ins for the daemon (CLI tests) need not provide it.
+   */
+  reload?(): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -71,8 +80,18 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     return address !== null && typeof address === 'object' ? { host: config.listen.host, port: (address as AddressInfo).port } : undefined;
   };
   const npmRegistry = createNpmRegistryResolver({ self: listening });
+  // The one mutable config: requests read it when they start, reloads swap it whole.
+  const holder = new ConfigHolder(config);
+  const source = options.source;
+  const reconfigurer = new Reconfigurer({
+    holder,
+    log,
+    ...(source === undefined ? {} : { access: { file: source.file, load: () => reloadConfig(source), edit: (change) => editConfigFile(source, change) } }),
+  });
   const chain: ChainContext = {
-    repositories: config.repositories,
+    get repositories() {
+      return holder.repositories;
+    },
     connectionBase: async (repository: RepositoryConfig) => {
       const external = repository.external;
       if (external === undefined) throw new LarderError('E_INTERNAL', `${repository.name} has no external connection`, { operation: 'chain.connection' });
@@ -115,11 +134,16 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   const background = new BackgroundTasks();
   const maven = createMavenHandler({ metadata: { chain, cache, retention, log }, assets, digests: new AssetDigests(blobs), blobs, background, log });
 
-  const management = new ManagementService({ repositories: config.repositories, retention, blobs, breaker, connectionUrl: (repository) => chain.connectionBase(repository) });
+  const management = new ManagementService({
+    get repositories() {
+      return holder.repositories;
+    },
+    retention, blobs, breaker, connectionUrl: (repository) => chain.connectionBase(repository),
+  });
 
   const httpServer = createHttpServer({
     log,
-    handler: createRouter({ formats: { npm, pypi, maven }, api: createApiHandler(management), repositoryNames: () => [...config.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
+    handler: createRouter({ formats: { npm, pypi, maven }, api: createApiHandler(management, reconfigurer), repositoryNames: () => [...holder.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
   });
   built.server = httpServer;
@@ -148,6 +172,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     url: `http://${host}:${port}`,
     port,
     settle,
+    reload: () => reconfigurer.reload(),
     close: async () => {
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());

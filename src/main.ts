@@ -12,6 +12,7 @@ import { configCommand } from './cli/config.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './cli/exit.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { packagesCommand } from './cli/packages.js';
+import { reloadCommand } from './cli/reload.js';
 import { reposCommand } from './cli/repos.js';
 import type { CommandAction } from './cli/select.js';
 import { serveCommand } from './cli/serve.js';
@@ -39,6 +40,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .command(reposCommand(io, select))
     .command(packagesCommand(io, select))
     .command(versionsCommand(io, select))
+    .command(reloadCommand(io, select))
     .strict()
     .demandCommand(1, 'give a command: serve or config (or, against a running daemon: repos, packages, versions)')
     .recommendCommands()

@@ -10,6 +10,7 @@ interface ListArgs extends ApiArgs, PageArgs {
   repository: string;
   format?: Format;
   prefix?: string;
+  namespace?: string;
 }
 
 export function packagesCommand(io: CliIo, select: SelectAction): CommandModule {
@@ -20,12 +21,13 @@ export function packagesCommand(io: CliIo, select: SelectAction): CommandModule 
       yargs
         .command<ListArgs>({
           command: 'list',
-          describe: 'list packages (filter by format and name prefix; paged)',
+          describe: 'list packages (filter by format, namespace and name prefix; paged)',
           builder: (sub: Argv) =>
             withPageOptions(withApiOptions(sub))
               .option('repository', { alias: 'r', type: 'string', demandOption: true, describe: 'the repository' })
               .option('format', { alias: 'f', type: 'string', choices: FORMATS, describe: 'only this format' })
-              .option('prefix', { type: 'string', describe: 'only names that start with this' }) as Argv<ListArgs>,
+              .option('prefix', { type: 'string', describe: 'only names that start with this' })
+              .option('namespace', { type: 'string', describe: 'only this namespace: npm scope without @ (acme), Maven groupId; PyPI has none' }) as Argv<ListArgs>,
           handler: (args) => select(() => packagesList(args, io)),
         })
         .demandCommand(1, 'packages needs a subcommand: list'),
@@ -37,7 +39,7 @@ export function packagesCommand(io: CliIo, select: SelectAction): CommandModule 
 
 export function packagesList(args: ListArgs, io: CliIo): Promise<number> {
   return withDaemon(args, io, async (client, output) => {
-    const answer = await client.get('packages', { repository: args.repository, format: args.format, prefix: args.prefix, ...pageParams(args) });
+    const answer = await client.get('packages', { repository: args.repository, format: args.format, prefix: args.prefix, namespace: args.namespace, ...pageParams(args) });
     if (output.json) return (output.answer(answer), 0);
     const packages = (answer.body.packages ?? []) as PackageSummary[];
     output.table(['FORMAT', 'PACKAGE', 'VERSIONS'], packages.map((p) => [p.format, p.package, String(p.versionCount)]));

@@ -1,10 +1,15 @@
-/** `larder versions <list|describe|set-status|delete>`: the versions of one package in one repository. */
+/**
+ * `larder versions <list|describe|set-status|delete|dispose|copy|assets|dependencies>`: the versions
+ * of one package in one repository.
+ */
 import type { Argv, CommandModule } from 'yargs';
 import type { VersionDescription, VersionListing } from '../engine/management/index.js';
 import type { CliIo } from './io.js';
 import { cell, coordinates, pageParams, withDaemon, withPackageOptions, withPageOptions, type PackageArgs, type PageArgs } from './manage-options.js';
 import type { SelectAction } from './select.js';
 import { versionsDeleteCommand, versionsSetStatusCommand } from './versions-change.js';
+import { versionsAssetsCommand, versionsDependenciesCommand } from './versions-contents.js';
+import { versionsCopyCommand, versionsDisposeCommand } from './versions-dispose-copy.js';
 
 interface ListArgs extends PackageArgs, PageArgs {}
 
@@ -33,7 +38,11 @@ export function versionsCommand(io: CliIo, select: SelectAction): CommandModule 
         })
         .command(versionsSetStatusCommand(io, select))
         .command(versionsDeleteCommand(io, select))
-        .demandCommand(1, 'versions needs a subcommand: list, describe, set-status or delete'),
+        .command(versionsDisposeCommand(io, select))
+        .command(versionsCopyCommand(io, select))
+        .command(versionsAssetsCommand(io, select))
+        .command(versionsDependenciesCommand(io, select))
+        .demandCommand(1, 'versions needs a subcommand: list, describe, set-status, delete, dispose, copy, assets or dependencies'),
     handler: () => {
       // Never reached: demandCommand(1) makes yargs fail when no subcommand is given.
     },

@@ -5,6 +5,7 @@
 import { FORMATS, VERSION_STATUSES, type Format, type VersionStatus } from '../domain/types.js';
 import { isGuardConflict, type ManagementService, type VersionChange, type VersionCoordinates, type VersionCopy } from '../engine/management/index.js';
 import type { PageRequest } from '../engine/management/paging.js';
+import type { Reconfigurer } from '../engine/management/reconfigure.js';
 import { LarderError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 import { badField, oneOf, readJsonBody, stringField } from './json-body.js';
@@ -19,14 +20,14 @@ type Route = (exchange: Exchange, params: Fields) => Promise<void>;
 const TARGET_STATUSES = ['Published', 'Unlisted', 'Archived'] as const satisfies readonly VersionStatus[];
 const OPERATION = 'api.request';
 
-export function createApiHandler(management: ManagementService): ApiHandler {
+export function createApiHandler(management: ManagementService, reconfigurer?: Reconfigurer): ApiHandler {
   const get: Record<string, Route> = {
     repositories: async (exchange) => exchange.sendJson(200, { repositories: await management.listRepositories() }),
     packages: async (exchange, params) => {
       const repository = stringField(params, 'repository', OPERATION, true);
       const format = oneOf<Format>(params, 'format', FORMATS, OPERATION, false);
       const prefix = stringField(params, 'prefix', OPERATION, false);
-      exchange.sendJson(200, await management.listPackages(repository, { ...pageParams(params), ...(format ? { format } : {}), ...(prefix ? { prefix } : {}) }));
+      exchange.sendJson(200, await management.listPackages(repository, { ...pageParams(params), ...(format ? { format } : {}), ...(prefix ? { prefix } : {}), namespace: stringField(params, 'namespace', OPERATION, false) }));
     },
     versions: async (exchange, params) => {
       const { repository, format, pkg } = coordinates(params);
@@ -55,6 +56,7 @@ export function createApiHandler(management: ManagementService): ApiHandler {
     'versions/delete': async (exchange, body) => sendChange(exchange, await management.deleteVersions(versionChange(body))),
     'versions/dispose': async (exchange, body) => sendChange(exchange, await management.disposeVersions(versionChange(body))),
     'versions/copy': async (exchange, body) => sendChange(exchange, await management.copyVersions(versionCopy(body))),
+    ...(reconfigurer === undefined ? {} : configRoutes(reconfigurer)),
   };
 
   return async (exchange, path, query) => {
@@ -73,6 +75,45 @@ export function createApiHandler(management: ManagementService): ApiHandler {
     if (postRoute !== undefined && method === 'POST') return postRoute(exchange, await readJsonBody(exchange.req, OPERATION));
     throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on /-/api/${path}; use ${postRoute === undefined ? 'GET' : 'POST'}`, { operation: 'api.route' });
   };
+}
+
+/** Reload and the repository edits that rewrite the config file (issue 5 §3). */
+function configRoutes(reconfigurer: Reconfigurer): Record<string, Route> {
+  return {
+    reload: (exchange) => sendConfigChange(exchange, () => reconfigurer.reload()),
+    'repositories/associate-external-connection': (exchange, body) => {
+      const repository = stringField(body, 'repository', OPERATION, true);
+      const connection = externalConnection(body);
+      return sendConfigChange(exchange, () => reconfigurer.associateExternalConnection(repository, connection));
+    },
+    'repositories/disassociate-external-connection': (exchange, body) => {
+      const repository = stringField(body, 'repository', OPERATION, true);
+      return sendConfigChange(exchange, () => reconfigurer.disassociateExternalConnection(repository));
+    },
+  };
+}
+
+/** A refused config change answers with every problem, not only the message. */
+async function sendConfigChange(exchange: Exchange, change: () => Promise<unknown>): Promise<void> {
+  try {
+    exchange.sendJson(200, await change());
+  } catch (error) {
+    const problems = error instanceof LarderError ? error.details.problems : undefined;
+    if (!(error instanceof LarderError) || problems === undefined) throw error;
+    exchange.facts.error = error;
+    exchange.sendJson(statusFor(error.code, error.operation), { error: error.message, code: error.code, problems });
+  }
+}
+
+function externalConnection(body: Fields): string | { format: string; url: string } {
+  const value = body.externalConnection;
+  if (typeof value === 'string' && value !== '') return value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const fields = value as Fields;
+    const extra = Object.keys(fields).filter((key) => key !== 'format' && key !== 'url');
+    if (extra.length === 0) return { format: stringField(fields, 'format', OPERATION, true), url: stringField(fields, 'url', OPERATION, true) };
+  }
+  throw badField('externalConnection', 'must be a public connection name such as "public:npmjs" or { "format": ..., "url": ... }', OPERATION);
 }
 
 function sendChange(exchange: Exchange, result: Awaited<ReturnType<ManagementService['updateStatuses']>>): void {

@@ -1,6 +1,7 @@
 /** List packages and package versions; describe one version with its assets. */
 import type { Format } from '../../domain/types.js';
 import { requireRepository } from '../chain.js';
+import { inNamespace } from './namespaces.js';
 import { VERSION_ORDERING } from './ordering.js';
 import { pageOf, type PageRequest } from './paging.js';
 import { assetView, requirePackage, requireVersion, versionView, type AssetView, type ManagementDeps, type VersionView } from './views.js';
@@ -15,6 +16,8 @@ export interface PackageQuery extends PageRequest {
   format?: Format;
   /** Keeps names that start with this (case-sensitive, in the format's canonical spelling). */
   prefix?: string;
+  /** Keeps packages in this namespace: npm scope without `@`, Maven groupId; PyPI has none. */
+  namespace?: string | undefined;
 }
 
 export async function listPackages(deps: ManagementDeps, repository: string, query: PackageQuery): Promise<{ packages: PackageSummary[]; nextToken?: string }> {
@@ -23,6 +26,7 @@ export async function listPackages(deps: ManagementDeps, repository: string, que
   // The store yields in key order (format, then encoded name), so pages are stable between calls.
   for await (const record of deps.retention.listPackages(repository, query.format)) {
     if (query.prefix !== undefined && !record.package.startsWith(query.prefix)) continue;
+    if (query.namespace !== undefined && !inNamespace(record.format, record.package, query.namespace)) continue;
     all.push({ format: record.format, package: record.package, versionCount: Object.keys(record.versions).length });
   }
   const page = pageOf(all, query);

@@ -1,0 +1,116 @@
+/**
+ * The config file as the source of truth for repositories (issue 5 §3): reloading it, and
+ * editing a repository's external connection in place. Edits go through yaml's Document API so
+ * comments and layout survive; the edited text is validated exactly as a load would before it is
+ * written, and it is written to a temp file in the same directory and renamed over the original,
+ * so a reader never sees half a file.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LarderError } from '../errors.js';
+import { applyOverrides, loadConfig, parseConfigText, type ConfigOverrides } from './load.js';
+import type { LarderConfig } from './types.js';
+import { validateConfig } from './validate.js';
+
+/** Where the running config came from, so a reload or an edit reads it the same way again. */
+export interface ConfigSource {
+  /** The YAML file; undefined when the daemon runs on the embedded default. */
+  file?: string;
+  overrides?: ConfigOverrides;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** What an edit writes as `external`: a public connection's name or a `{ format, url }` mapping. */
+export type ExternalConnectionSpec = string | { format: string; url: string };
+
+export type RepositoryEdit = { kind: 'associate'; repository: string; externalConnection: ExternalConnectionSpec } | { kind: 'disassociate'; repository: string };
+
+const OPERATION = 'config.edit';
+
+/** Loads the config again from its source, with the same command-line overrides. */
+export function reloadConfig(source: ConfigSource): Promise<LarderConfig> {
+  return loadConfig({
+    ...(source.file === undefined ? {} : { file: source.file }),
+    ...(source.overrides === undefined ? {} : { overrides: source.overrides }),
+    ...(source.env === undefined ? {} : { env: source.env }),
+    ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
+  });
+}
+
+/**
+ * Applies `edit` to the config file, validates the result (throwing E_CONFIG_INVALID with every
+ * problem, the file untouched), writes it atomically and returns the config it now describes.
+ */
+export async function editConfigFile(source: ConfigSource, edit: RepositoryEdit): Promise<LarderConfig> {
+  if (source.file === undefined) {
+    throw new LarderError('E_CONFLICT', 'larder runs on its embedded default config, which cannot be edited; start it with --config FILE to manage repositories', {
+      operation: OPERATION,
+    });
+  }
+  const cwd = source.cwd ?? process.cwd();
+  const path = resolve(cwd, source.file);
+  const original = await readFile(path, 'utf8');
+  const document = parseDocument(original, { uniqueKeys: true, strict: true });
+  if (document.errors.length > 0) {
+    // The loader reports syntax errors by line; run it for the message.
+    parseConfigText(original, path);
+  }
+  applyEdit(document, edit, path);
+  // Flow lists stay `[a, b]` as people write them, not yaml's default `[ a, b ]`.
+  const text = document.toString({ flowCollectionPadding: false });
+  const env = source.env ?? process.env;
+  const validated = validateConfig(parseConfigText(text, path), { source: path, baseDir: dirname(path), env, cwd });
+  const config = source.overrides === undefined ? validated : applyOverrides(validated, source.overrides, { env, cwd });
+  await writeAtomically(path, text);
+  return config;
+}
+
+function applyEdit(document: Document, edit: RepositoryEdit, path: string): void {
+  const repositories = document.get('repositories', true);
+  if (!isMap(repositories)) {
+    throw new LarderError('E_CONFLICT', `${path} has no repositories section (the embedded default's repositories apply); copy them into the file to edit them`, {
+      operation: OPERATION,
+    });
+  }
+  if (!document.hasIn(['repositories', edit.repository])) {
+    throw new LarderError('E_REPOSITORY_UNKNOWN', `no repository named "${edit.repository}" in ${path}`, { operation: OPERATION });
+  }
+  const key = ['repositories', edit.repository, 'external'];
+  const current: unknown = document.getIn(key);
+  const has = current !== undefined && current !== null;
+  if (edit.kind === 'associate') {
+    if (has) {
+      throw new LarderError('E_CONFLICT', `repository "${edit.repository}" already has an external connection (at most one); disassociate it first`, { operation: OPERATION });
+    }
+    // A repository written as `name:` is a null scalar: setIn needs a map. Its comments move over.
+    const node: unknown = document.getIn(['repositories', edit.repository], true);
+    if (!isMap(node)) {
+      const map = document.createNode({});
+      if (isScalar(node)) Object.assign(map, { comment: node.comment, commentBefore: node.commentBefore });
+      document.setIn(['repositories', edit.repository], map);
+    }
+    document.setIn(key, document.createNode(edit.externalConnection));
+    return;
+  }
+  if (!has) {
+    throw new LarderError('E_CONFLICT', `repository "${edit.repository}" has no external connection to disassociate`, { operation: OPERATION });
+  }
+  document.deleteIn(key);
+}
+
+/** Temp file beside the target (same filesystem, so rename is atomic), then rename over it. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    // Keep the file's permissions: it may hold credentials in connection URLs.
+    const { mode } = await stat(path);
+    await writeFile(temp, text, { flag: 'wx', mode: mode & 0o777 });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new LarderError('E_STORE', `cannot write ${path}: ${(error as Error).message}`, { operation: OPERATION, cause: error });
+  }
+}
