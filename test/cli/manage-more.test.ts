@@ -1,31 +1,16 @@
 // The rest of the management CLI (issue 5) against a real daemon, in-process: packages list
 // --namespace, and versions dispose, copy, assets and dependencies, in tables, lines and --json.
 import t from 'tap';
-import type { CliIo } from '../../src/cli/io.js';
-import { run } from '../../src/main.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from '../helpers/fake-npm-registry.js';
 import { startTestLarder, type TestLarder } from '../helpers/larder.js';
-
-interface Captured {
-  io: CliIo;
-  out: () => string;
-  err: () => string;
-}
-
-function capture(tty = false): Captured {
-  let out = '';
-  let err = '';
-  return { io: { stdout: (text) => (out += text), stderr: (text) => (err += text), stdoutIsTTY: tty }, out: () => out, err: () => err };
-}
+import { capture, cliAgainst } from './run-in-process.js';
+import { run } from '../../src/main.js';
 
 let registry: FakeNpmRegistry;
 let larder: TestLarder;
 
-async function cli(argv: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
-  const c = capture(tty);
-  const code = await run([...argv, '--url', larder.url], c.io);
-  return { code, out: c.out(), err: c.err() };
-}
+/** Runs the CLI in-process against the test daemon. */
+const cli = cliAgainst(() => larder.url);
 
 t.before(async () => {
   registry = await startFakeNpmRegistry({

@@ -5,34 +5,18 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import type { CliIo } from '../../src/cli/io.js';
-import { run } from '../../src/main.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from '../helpers/fake-npm-registry.js';
 import { startTestLarder, type TestLarder } from '../helpers/larder.js';
+import { capture, cliAgainst } from './run-in-process.js';
+import { run } from '../../src/main.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-interface Captured {
-  io: CliIo;
-  out: () => string;
-  err: () => string;
-}
-
-function capture(tty = false): Captured {
-  let out = '';
-  let err = '';
-  return { io: { stdout: (text) => (out += text), stderr: (text) => (err += text), stdoutIsTTY: tty }, out: () => out, err: () => err };
-}
 
 let registry: FakeNpmRegistry;
 let larder: TestLarder;
 
 /** Runs the CLI in-process against the test daemon. */
-async function cli(argv: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
-  const c = capture(tty);
-  const code = await run([...argv, '--url', larder.url], c.io);
-  return { code, out: c.out(), err: c.err() };
-}
+const cli = cliAgainst(() => larder.url);
 
 t.before(async () => {
   registry = await startFakeNpmRegistry({

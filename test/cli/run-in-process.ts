@@ -1,0 +1,31 @@
+/** Runs the larder CLI in-process with captured output (shared by the management CLI tests). */
+import type { CliIo } from '../../src/cli/io.js';
+import { run } from '../../src/main.js';
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export interface Captured {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+}
+
+/** An io whose output the test reads back. */
+export function capture(tty = false): Captured {
+  let out = '';
+  let err = '';
+  return { io: { stdout: (text) => (out += text), stderr: (text) => (err += text), stdoutIsTTY: tty }, out: () => out, err: () => err };
+}
+
+/** `url()` is read at call time: test daemons start in `t.before`. */
+export function cliAgainst(url: () => string): (argv: string[], tty?: boolean) => Promise<CliResult> {
+  return async (argv, tty = false) => {
+    const c = capture(tty);
+    const code = await run([...argv, '--url', url()], c.io);
+    return { code, out: c.out(), err: c.err() };
+  };
+}
