@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { RetainedVersion } from '../domain/types.js';
 import { asLarderError, type LarderError } from '../errors.js';
-import type { FormatProtocol } from '../formats/protocol.js';
+import type { FormatProtocol, UnionAudience } from '../formats/protocol.js';
 import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { CacheOutcome, Retention } from './ports.js';
@@ -26,7 +26,14 @@ export interface MetadataViewDeps {
 /** Outcomes in the order one of several gateways' outcomes describes the whole answer. */
 const OUTCOME_WEIGHT: Record<CacheOutcome, number> = { bypass: 0, hit: 1, revalidated: 2, stale: 3, miss: 4 };
 
-export async function viewMetadata<Doc>(deps: MetadataViewDeps, protocol: FormatProtocol<Doc>, requesting: string, pkg: string, variant: string): Promise<MetadataView<Doc>> {
+export async function viewMetadata<Doc>(
+  deps: MetadataViewDeps,
+  protocol: FormatProtocol<Doc>,
+  requesting: string,
+  pkg: string,
+  variant: string,
+  audience: UnionAudience = 'resolver',
+): Promise<MetadataView<Doc>> {
   const stops = chainFor(deps.chain, requesting, protocol.format);
   const docs: Doc[] = [];
   const retained: RetainedVersion[] = [];
@@ -49,7 +56,7 @@ export async function viewMetadata<Doc>(deps: MetadataViewDeps, protocol: Format
     }
   }
   for (const failure of failures) deps.log.debug({ pkg, err: failure.message }, 'upstream failure while building metadata');
-  const doc = protocol.union(docs, pkg, retained, variant);
+  const doc = protocol.union(docs, pkg, retained, variant, audience);
   const searched = stops.map((stop) => stop.repository.name);
   if (doc === undefined) throw unavailable(`${protocol.format} package ${pkg}`, searched, failures);
   return { doc, outcome: docs.length === 0 && failures.length > 0 ? 'stale' : outcome, searched };

@@ -20,6 +20,13 @@ export interface ParsedMetadata<Doc> {
   modifiedAt?: number;
 }
 
+/**
+ * Who reads a metadata document: a `resolver` picks versions to install from it (npm install,
+ * pip, mvn); a `browser` only lists them (`npm view`, a web page). Unlisted versions stay
+ * reachable by exact version for resolvers and vanish for browsers.
+ */
+export type UnionAudience = 'resolver' | 'browser';
+
 /** Where to fetch one asset from and what its bytes must hash to. */
 export interface AssetLocation {
   url: URL;
@@ -70,6 +77,8 @@ export interface FormatProtocol<Doc> {
   /**
    * The union a client sees: upstream documents in search order (earlier wins) plus every
    * version the searched repositories retain. Undefined when there is nothing to show.
+   * `audience` says whether the client resolves versions to install from it (Unlisted versions
+   * must stay reachable by exact version) or only lists them (Unlisted versions vanish).
    */
-  union(docs: Doc[], pkg: string, retained: RetainedVersion[], variant: string): Doc | undefined;
+  union(docs: Doc[], pkg: string, retained: RetainedVersion[], variant: string, audience: UnionAudience): Doc | undefined;
 }

@@ -7,10 +7,11 @@ import type { AssetService } from '../engine/asset-service.js';
 import { chainFor, type ChainContext } from '../engine/chain.js';
 import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
 import { LarderError } from '../errors.js';
-import { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE, wantsAbbreviated } from '../formats/npm/accept.js';
+import { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE, packumentAudience, wantsAbbreviated } from '../formats/npm/accept.js';
 import { classifyNpmPath } from '../formats/npm/names.js';
 import { resolveSpec, type Packument } from '../formats/npm/packument.js';
 import { npmProtocol } from '../formats/npm/protocol.js';
+import type { UnionAudience } from '../formats/protocol.js';
 import { rewriteForClient } from '../formats/npm/tarball-url.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
@@ -45,13 +46,15 @@ export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
       case 'packument': {
         exchange.facts.package = request.name;
         const abbreviated = wantsAbbreviated(exchange.req.headers.accept);
-        const doc = await packument(deps, exchange, repository, request.name, abbreviated);
+        const audience = packumentAudience(abbreviated, exchange.req.headers['npm-command']);
+        const doc = await packument(deps, exchange, repository, request.name, abbreviated, audience);
         sendDocument(exchange, doc, abbreviated ? ABBREVIATED_MEDIA_TYPE : FULL_MEDIA_TYPE);
         return;
       }
       case 'version': {
         exchange.facts.package = request.name;
-        const doc = await packument(deps, exchange, repository, request.name, false);
+        // one version asked for by name: an exact request, so an Unlisted version answers too
+        const doc = await packument(deps, exchange, repository, request.name, false, 'resolver');
         const version = resolveSpec(doc, request.spec);
         const manifest = version === undefined ? undefined : doc.versions[version];
         if (manifest === undefined) {
@@ -70,17 +73,20 @@ export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
   };
 }
 
-async function packument(deps: NpmHandlerDeps, exchange: Exchange, repository: string, name: string, abbreviated: boolean): Promise<Packument> {
-  const view = await viewMetadata(deps.metadata, npmProtocol, repository, name, abbreviated ? 'abbreviated' : 'full');
+async function packument(deps: NpmHandlerDeps, exchange: Exchange, repository: string, name: string, abbreviated: boolean, audience: UnionAudience): Promise<Packument> {
+  const view = await viewMetadata(deps.metadata, npmProtocol, repository, name, abbreviated ? 'abbreviated' : 'full', audience);
   exchange.setCache(view.outcome);
   return rewriteForClient(view.doc, `${exchange.origin}/npm/${repository}/`);
 }
 
-/** JSON with a strong ETag of its own, so clients can revalidate against larder. */
+/**
+ * JSON with a strong ETag of its own, so clients can revalidate against larder. It varies by
+ * `npm-command` too: an installing command sees Unlisted versions that `npm view` does not.
+ */
 function sendDocument(exchange: Exchange, value: unknown, contentType: string): void {
   const body = JSON.stringify(value);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-  const headers = { vary: 'Accept', etag, 'cache-control': 'no-cache' };
+  const headers = { vary: 'Accept, npm-command', etag, 'cache-control': 'no-cache' };
   if (exchange.sentNotModified(headers)) return;
   exchange.sendText(200, body, `${contentType}; charset=utf-8`, headers);
 }

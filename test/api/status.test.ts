@@ -32,9 +32,15 @@ async function startRetaining(t: Test) {
   return { registry, larder };
 }
 
-async function listed(url: string): Promise<string[]> {
-  const doc = (await (await fetch(`${url}dep`, { headers: ABBREVIATED })).json()) as { versions: Record<string, unknown> };
+async function listed(url: string, accept: Record<string, string> = ABBREVIATED): Promise<string[]> {
+  const doc = (await (await fetch(`${url}dep`, { headers: accept })).json()) as { versions: Record<string, unknown> };
   return Object.keys(doc.versions).sort();
+}
+
+/** Versions the install document lists as deprecated (how it carries Unlisted ones). */
+async function deprecated(url: string): Promise<string[]> {
+  const doc = (await (await fetch(`${url}dep`, { headers: ABBREVIATED })).json()) as { versions: Record<string, { deprecated?: string }> };
+  return Object.entries(doc.versions).filter(([, manifest]) => manifest.deprecated !== undefined).map(([version]) => version).sort();
 }
 
 /** Changes the status in the requesting repository and in the gateway, which also retains it. */
@@ -63,7 +69,9 @@ t.test('status changes take effect in npm: Archived neither lists nor installs, 
   // version back to Published below brings it back everywhere.
   await setEverywhere(larder.url, ['1.0.0'], 'Archived');
   await setEverywhere(larder.url, ['1.1.0'], 'Unlisted', 'Published');
-  t.same(await listed(larder.npm()), ['1.2.0'], 'Archived and Unlisted versions are absent from the packument');
+  t.same(await listed(larder.npm(), { accept: 'application/json' }), ['1.2.0'], 'Archived and Unlisted versions are absent from the full packument');
+  t.same(await listed(larder.npm()), ['1.1.0', '1.2.0'], 'the install packument lists the Unlisted version, for exact installs');
+  t.same(await deprecated(larder.npm()), ['1.1.0'], '... as deprecated, so that ranges and tags pass it over');
   const stillRefused = await fetch(`${larder.npm()}dep/-/dep-1.0.0.tgz`);
   t.equal(stillRefused.status, 404);
   t.match(((await stillRefused.json()) as { error: string }).error, /1\.0\.0 is Archived in default/);
@@ -72,7 +80,7 @@ t.test('status changes take effect in npm: Archived neither lists nor installs, 
   await exact.arrayBuffer();
 
   await setEverywhere(larder.url, ['1.0.0'], 'Published', 'Archived');
-  t.same(await listed(larder.npm()), ['1.0.0', '1.2.0']);
+  t.same(await listed(larder.npm(), { accept: 'application/json' }), ['1.0.0', '1.2.0']);
   const again = await fetch(`${larder.npm()}dep/-/dep-1.0.0.tgz`);
   t.equal(again.status, 200, 'Published again: installs');
   await again.arrayBuffer();

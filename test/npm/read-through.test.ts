@@ -33,7 +33,7 @@ t.test('packuments and tarballs through larder', async (t) => {
     const res = await fetch(`${larder.npm()}left-pad`);
     t.equal(res.status, 200);
     t.match(res.headers.get('content-type'), /^application\/json/);
-    t.equal(res.headers.get('vary'), 'Accept');
+    t.equal(res.headers.get('vary'), 'Accept, npm-command');
     t.equal(res.headers.get('x-cache'), 'miss');
     const doc = (await res.json()) as Doc;
     const upstream = (await (await fetch(`${registry.url}left-pad`)).json()) as Doc;

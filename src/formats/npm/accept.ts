@@ -1,4 +1,5 @@
-/** Content negotiation for packuments: full JSON or the abbreviated "corgi" document. */
+/** Content negotiation for packuments: full JSON or the abbreviated "corgi" document, and for whom. */
+import type { UnionAudience } from '../protocol.js';
 
 export const ABBREVIATED_MEDIA_TYPE = 'application/vnd.npm.install-v1+json';
 export const FULL_MEDIA_TYPE = 'application/json';
@@ -42,4 +43,21 @@ export function wantsAbbreviated(acceptHeader: string | undefined): boolean {
   const json = ranges.find((range) => range.type === FULL_MEDIA_TYPE);
   if (json === undefined || json.q <= 0) return true;
   return corgi.q > json.q || (corgi.q === json.q && corgi.index < json.index);
+}
+
+/**
+ * npm commands that pick versions to install from the packument. npm names the command it runs in
+ * the `npm-command` request header, and since npm 10 `npm install` reads the FULL document, the
+ * same one `npm view` lists versions from: the header is the only thing that tells them apart.
+ */
+const RESOLVING_COMMANDS: ReadonlySet<string> = new Set(['install', 'ci', 'update', 'dedupe', 'exec', 'install-test', 'install-ci-test', 'find-dupes', 'audit']);
+
+/**
+ * Who reads the packument (see UnionAudience): the abbreviated document exists only for
+ * installers, so its readers resolve; a full document resolves only for an installing npm
+ * command, and is browsing for everything else (`npm view`, `npm outdated`, a browser, curl).
+ */
+export function packumentAudience(abbreviated: boolean, npmCommand: string | string[] | undefined): UnionAudience {
+  if (abbreviated) return 'resolver';
+  return typeof npmCommand === 'string' && RESOLVING_COMMANDS.has(npmCommand.trim().toLowerCase()) ? 'resolver' : 'browser';
 }

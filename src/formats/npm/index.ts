@@ -2,9 +2,9 @@
  * The npm protocol as pure code: request paths, names, packuments. No disk, no sockets.
  * Import from here; the files behind it are one job each.
  */
-export { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE, wantsAbbreviated } from './accept.js';
+export { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE, packumentAudience, wantsAbbreviated } from './accept.js';
 export { INSTALL_FIELDS, abbreviate, abbreviateVersion, isAbbreviated } from './abbreviate.js';
-export { highestVersion, mergeRetained } from './merge.js';
+export { highestVersion, mergeRetained, UNLISTED_NOTICE } from './merge.js';
 export {
   MAX_NAME_LENGTH,
   classifyNpmPath,

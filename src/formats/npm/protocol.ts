@@ -87,8 +87,8 @@ export const npmProtocol: FormatProtocol<Packument> = {
     return undefined;
   },
 
-  union(docs, pkg, retained: RetainedVersion[], variant) {
+  union(docs, pkg, retained: RetainedVersion[], variant, audience) {
     if (!isNpmVariant(variant)) throw new LarderError('E_INTERNAL', `unknown npm variant ${variant}`, { operation: 'npm.union' });
-    return mergeRetained(unionDocuments(docs), pkg, retained, variant === 'abbreviated');
+    return mergeRetained(unionDocuments(docs), pkg, retained, variant === 'abbreviated', audience === 'resolver');
   },
 };

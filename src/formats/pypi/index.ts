@@ -21,5 +21,5 @@ export {
 export { parseProjectPage } from './page.js';
 export { PYPI_PAGE_VARIANT, pypiProtocol } from './protocol.js';
 export { REPOSITORY_VERSION, pageVersions, renderHtml, renderJson, renderProjectList, servedCoreMetadata } from './render.js';
-export { unionPages } from './union.js';
+export { UNLISTED_YANK_REASON, unionPages } from './union.js';
 export { compareVersions, normalizeVersion, parseVersion, sortVersions } from './version.js';

@@ -8,8 +8,20 @@ import { compactFile, toPypiFile, type ProjectPage, type PypiFile } from './file
 import { METADATA_SUFFIX, distributionVersion, normalizeProjectName } from './names.js';
 import { sortVersions } from './version.js';
 
-/** Statuses whose versions a listing never shows. `Unlisted` stays installable by exact file name. */
-const HIDDEN_STATUSES: ReadonlySet<VersionStatus> = new Set(['Unlisted', 'Archived', 'Disposed']);
+/** Statuses whose versions a project page never shows. */
+const WITHDRAWN_STATUSES: ReadonlySet<VersionStatus> = new Set(['Archived', 'Disposed']);
+
+/**
+ * The yank reason an Unlisted version's files carry. PEP 592's yank is exactly "installs only when
+ * pinned": pip and uv pass a yanked file over unless the requirement names its version with `==`
+ * (or `===`), so the files stay listed, yanked, and drop out of every other resolution.
+ */
+export const UNLISTED_YANK_REASON = 'unlisted in this larder repository: installs only when pinned with ==';
+
+/** A file of an Unlisted version: yanked, upstream's own reason kept. */
+function unlistedFile(file: PypiFile): PypiFile {
+  return { ...file, yanked: typeof file.yanked === 'string' ? file.yanked : UNLISTED_YANK_REASON };
+}
 
 /**
  * A retained file as listed: its snapshot, with the digest and size of the bytes larder holds
@@ -44,8 +56,9 @@ function overlay(upstream: PypiFile, kept: PypiFile): PypiFile {
 /**
  * Union of `docs` (earlier wins per file name) and the files `retained` for `project`:
  * - a retained `Published` file that no page lists is listed from its snapshot (`AssetRef.listing`);
- * - a version retained as `Unlisted`, `Archived` or `Disposed` anywhere is hidden, upstream's files
- *   of it included;
+ * - a version retained as `Archived` or `Disposed` anywhere is hidden, upstream's files of it
+ *   included; one retained as `Unlisted` (and not withdrawn) keeps its files, yanked
+ *   (UNLISTED_YANK_REASON), which is how pip and uv know to install them only when pinned;
  * - `.metadata` assets are never files; they keep their file's `coreMetadata`;
  * - `versions` is every version of the pages and of the files shown, hidden ones removed.
  * Undefined when there are no pages and no retained files.
@@ -53,11 +66,13 @@ function overlay(upstream: PypiFile, kept: PypiFile): PypiFile {
 export function unionPages(docs: ProjectPage[], project: string, retained: RetainedVersion[]): ProjectPage | undefined {
   const name = normalizeProjectName(project);
   const mine = retained.filter((record) => record.format === 'pypi' && normalizeProjectName(record.package) === name);
-  const hidden = new Set(mine.filter((record) => HIDDEN_STATUSES.has(record.status)).map((record) => record.version));
+  // withdrawn in any searched repository beats unlisted beats published, whatever another retains
+  const hidden = new Set(mine.filter((record) => WITHDRAWN_STATUSES.has(record.status)).map((record) => record.version));
+  const unlisted = new Set(mine.filter((record) => record.status === 'Unlisted' && !hidden.has(record.version)).map((record) => record.version));
 
   const kept = new Map<string, PypiFile>();
   for (const record of mine) {
-    if (record.status !== 'Published' || hidden.has(record.version)) continue;
+    if ((record.status !== 'Published' && record.status !== 'Unlisted') || hidden.has(record.version)) continue;
     for (const asset of record.assets) {
       if (asset.name.endsWith(METADATA_SUFFIX) || kept.has(asset.name)) continue;
       const file = retainedFile(asset, record, name);
@@ -77,15 +92,17 @@ export function unionPages(docs: ProjectPage[], project: string, retained: Retai
       const version = distributionVersion(name, file.filename);
       if (version === undefined || hidden.has(version)) continue;
       const mineToo = kept.get(file.filename);
-      files.push(mineToo === undefined ? file : overlay(file, mineToo));
+      const shown = mineToo === undefined ? file : overlay(file, mineToo);
+      files.push(unlisted.has(version) ? unlistedFile(shown) : shown);
       versions.add(version);
     }
   }
   for (const [filename, file] of kept) {
     if (seen.has(filename)) continue;
-    files.push(file);
     const version = distributionVersion(name, filename);
+    files.push(version !== undefined && unlisted.has(version) ? unlistedFile(file) : file);
     if (version !== undefined) versions.add(version);
   }
+  // An Unlisted version stays in `versions`: PEP 700 makes it list every version a file has.
   return { name, files, versions: sortVersions([...versions].filter((version) => !hidden.has(version))) };
 }

@@ -114,7 +114,7 @@ t.test('union, artifact level: upstreams in order plus Published retained, hidde
     retained('org.other:junit', '99.0'),
     { ...retained('junit:junit', '98.0'), format: 'npm' as const },
   ];
-  const union = maven.union([central, mirror], 'junit:junit', records, 'artifact');
+  const union = maven.union([central, mirror], 'junit:junit', records, 'artifact', 'resolver');
   const versions = union?.versioning?.versions ?? [];
   t.ok(versions.includes('4.9-legacy'), 'a retained version the upstream does not list is listed');
   t.ok(versions.includes('5.0-alpha'), 'versions of the later upstream are listed');
@@ -125,33 +125,33 @@ t.test('union, artifact level: upstreams in order plus Published retained, hidde
   t.equal(union?.versioning?.latest, '5.0-alpha');
   t.equal(union?.versioning?.release, '5.0-alpha');
   t.equal(union?.versioning?.lastUpdated, '20250401080910', 'the newest of upstream lastUpdated and retainedAt');
-  t.same(maven.union([central, mirror], 'junit:junit', records, 'artifact'), union, 'deterministic: the same inputs, the same document');
+  t.same(maven.union([central, mirror], 'junit:junit', records, 'artifact', 'resolver'), union, 'deterministic: the same inputs, the same document');
   t.same(central, junit(), 'inputs not mutated');
 });
 
 t.test('union, artifact level: retained only, nothing at all, hidden only', async (t) => {
-  const only = maven.union([], 'org.example:demo', [retained('org.example:demo', '1.0'), retained('org.example:demo', '1.0-SNAPSHOT')], 'artifact');
+  const only = maven.union([], 'org.example:demo', [retained('org.example:demo', '1.0'), retained('org.example:demo', '1.0-SNAPSHOT')], 'artifact', 'resolver');
   t.same(only?.versioning?.versions, ['1.0-SNAPSHOT', '1.0']);
   t.equal(only?.versioning?.release, '1.0');
   t.equal(only?.groupId, 'org.example');
   t.equal(only?.artifactId, 'demo');
   t.equal(only?.versioning?.lastUpdated, '20250301100000');
-  t.equal(maven.union([], 'org.example:demo', [], 'artifact'), undefined);
-  t.equal(maven.union([], 'org.example:demo', [retained('org.example:demo', '1.0', 'Archived')], 'artifact'), undefined);
-  const upstreamAllHidden = maven.union([junit()], 'junit:junit', junit().versioning?.versions.map((v) => retained('junit:junit', v, 'Unlisted')) ?? [], 'artifact');
+  t.equal(maven.union([], 'org.example:demo', [], 'artifact', 'resolver'), undefined);
+  t.equal(maven.union([], 'org.example:demo', [retained('org.example:demo', '1.0', 'Archived')], 'artifact', 'resolver'), undefined);
+  const upstreamAllHidden = maven.union([junit()], 'junit:junit', junit().versioning?.versions.map((v) => retained('junit:junit', v, 'Unlisted')) ?? [], 'artifact', 'resolver');
   t.equal(upstreamAllHidden, undefined, 'every version hidden: nothing to show');
 });
 
 t.test('union, group level: plugin mappings pass through, merged by prefix', async (t) => {
   const plugins = parseMavenMetadata(readMavenFixture('plugins-metadata.xml'));
-  t.same(maven.union([plugins], 'org.apache.maven:plugins', [], 'artifact'), plugins, 'one upstream: unchanged');
+  t.same(maven.union([plugins], 'org.apache.maven:plugins', [], 'artifact', 'resolver'), plugins, 'one upstream: unchanged');
   const other: MavenMetadata = {
     plugins: [
       { name: 'Shadow clean', prefix: 'clean', artifactId: 'other-clean-plugin' },
       { name: 'Extra', prefix: 'extra', artifactId: 'extra-maven-plugin' },
     ],
   };
-  const merged = maven.union([plugins, other], 'org.apache.maven:plugins', [], 'artifact');
+  const merged = maven.union([plugins, other], 'org.apache.maven:plugins', [], 'artifact', 'resolver');
   t.equal(merged?.plugins.length, 7);
   t.equal(merged?.plugins.find((plugin) => plugin.prefix === 'clean')?.artifactId, 'maven-clean-plugin', 'the earlier upstream wins a prefix');
   t.ok(merged?.plugins.some((plugin) => plugin.prefix === 'extra'));
@@ -161,7 +161,7 @@ t.test('union, group level: plugin mappings pass through, merged by prefix', asy
 t.test('union, SNAPSHOT level: the first upstream document as it is', async (t) => {
   const first = parseMavenMetadata(readMavenFixture('demo-snapshot-metadata.xml'));
   const second: MavenMetadata = { ...first, versioning: { versions: [], snapshotVersions: [], snapshot: { timestamp: '20200101.000000', buildNumber: 1 } } };
-  t.equal(maven.union([first, second], 'org.example:demo', [retained('org.example:demo', '1.1-SNAPSHOT')], '1.1-SNAPSHOT'), first);
-  t.equal(maven.union([], 'org.example:demo', [retained('org.example:demo', '1.1-SNAPSHOT')], '1.1-SNAPSHOT'), undefined);
-  throwsCode(t, () => maven.union([first], 'org.example:demo', [], 'full'), 'E_INTERNAL', /variant/, 'unknown variant');
+  t.equal(maven.union([first, second], 'org.example:demo', [retained('org.example:demo', '1.1-SNAPSHOT')], '1.1-SNAPSHOT', 'resolver'), first);
+  t.equal(maven.union([], 'org.example:demo', [retained('org.example:demo', '1.1-SNAPSHOT')], '1.1-SNAPSHOT', 'resolver'), undefined);
+  throwsCode(t, () => maven.union([first], 'org.example:demo', [], 'full', 'resolver'), 'E_INTERNAL', /variant/, 'unknown variant');
 });

@@ -6,6 +6,7 @@ import {
   highestVersion,
   isAbbreviated,
   mergeRetained,
+  UNLISTED_NOTICE,
   parsePackument,
   versionManifest,
   type Packument,
@@ -54,7 +55,7 @@ t.test('highestVersion prefers releases', async (t) => {
 t.test('a version upstream dropped stays listed (full document)', async (t) => {
   const upstream = withoutVersion(fullWidget(), '1.1.0');
   const before = JSON.stringify(upstream);
-  const merged = mergeRetained(upstream, WIDGET, [retained('1.1.0', 'Published', snapshot('1.1.0'))], false);
+  const merged = mergeRetained(upstream, WIDGET, [retained('1.1.0', 'Published', snapshot('1.1.0'))], false, false);
   t.equal(JSON.stringify(upstream), before, 'input unchanged');
   t.ok(merged);
   const expected = { ...fullWidget().versions['1.1.0'] };
@@ -69,7 +70,7 @@ t.test('a version upstream dropped stays listed (full document)', async (t) => {
 
 t.test('a version upstream dropped stays listed (abbreviated document)', async (t) => {
   const upstream = withoutVersion(shortWidget(), '2.0.0-rc.1');
-  const merged = mergeRetained(upstream, WIDGET, [retained('2.0.0-rc.1', 'Published', snapshot('2.0.0-rc.1'))], true);
+  const merged = mergeRetained(upstream, WIDGET, [retained('2.0.0-rc.1', 'Published', snapshot('2.0.0-rc.1'))], true, true);
   t.same(merged?.versions['2.0.0-rc.1'], shortWidget().versions['2.0.0-rc.1'], 'abbreviated like the registry would');
   t.equal(merged?.versions['2.0.0-rc.1']?.hasInstallScript, true);
   t.notOk(merged && 'time' in merged, 'no time in an abbreviated document');
@@ -80,7 +81,7 @@ t.test('a version upstream dropped stays listed (abbreviated document)', async (
 
 t.test('every dist-tag passes through when nothing is hidden', async (t) => {
   const upstream = fullWidget();
-  const merged = mergeRetained(upstream, WIDGET, [retained('1.0.0', 'Published', snapshot('1.0.0'))], false);
+  const merged = mergeRetained(upstream, WIDGET, [retained('1.0.0', 'Published', snapshot('1.0.0'))], false, false);
   t.same(merged?.['dist-tags'], { latest: '1.2.0', beta: '2.0.0-beta.1', next: '2.0.0-rc.1' });
   t.same(merged, upstream, 'a retained version that upstream still lists with the same dist changes nothing');
 });
@@ -96,6 +97,7 @@ t.test('archived, disposed and unlisted versions are not listed; their dist-tags
       retained('2.0.0-rc.1', 'Unlisted', snapshot('2.0.0-rc.1')),
     ],
     false,
+    false,
   );
   t.same(Object.keys(merged?.versions ?? {}).sort(), ['1.1.0', '1.2.0']);
   t.same(merged?.['dist-tags'], { latest: '1.2.0' }, 'beta and next pointed at hidden versions');
@@ -103,7 +105,7 @@ t.test('archived, disposed and unlisted versions are not listed; their dist-tags
 });
 
 t.test('when latest is hidden, latest moves to the highest listed release', async (t) => {
-  const merged = mergeRetained(fullWidget(), WIDGET, [retained('1.2.0', 'Archived', null)], true);
+  const merged = mergeRetained(fullWidget(), WIDGET, [retained('1.2.0', 'Archived', null)], true, true);
   t.same(merged?.['dist-tags'], { latest: '1.1.0', beta: '2.0.0-beta.1', next: '2.0.0-rc.1' });
   t.notOk('1.2.0' in (merged?.versions ?? {}));
 });
@@ -121,7 +123,7 @@ t.test('a retained version keeps its own dist when upstream edited it', async (t
       },
     },
   };
-  const merged = mergeRetained(edited, WIDGET, [retained('1.2.0', 'Published', snapshot('1.2.0'))], false);
+  const merged = mergeRetained(edited, WIDGET, [retained('1.2.0', 'Published', snapshot('1.2.0'))], false, false);
   t.same(merged?.versions['1.2.0']?.dist, upstream.versions['1.2.0']?.dist, 'the retained digest');
   t.equal(merged?.versions['1.2.0']?.deprecated, 'now deprecated upstream', 'other upstream edits show');
 });
@@ -134,7 +136,7 @@ t.test('no upstream document: one is synthesized from retained versions', async 
     retained('1.1.0', 'Archived', snapshot('1.1.0')),
     retained('9.0.0', 'Unlisted', snapshot('1.0.0')),
   ];
-  const full = mergeRetained(undefined, WIDGET, records, false);
+  const full = mergeRetained(undefined, WIDGET, records, false, false);
   t.same(full, {
     _id: WIDGET,
     name: WIDGET,
@@ -152,7 +154,7 @@ t.test('no upstream document: one is synthesized from retained versions', async 
   });
   t.ok(full && !isAbbreviated(full), 'a synthesized full document does not look abbreviated');
 
-  const short = mergeRetained(undefined, WIDGET, records, true);
+  const short = mergeRetained(undefined, WIDGET, records, true, true);
   const shortVersions = abbreviate(fullWidget()).versions;
   t.same(short, {
     name: WIDGET,
@@ -161,25 +163,26 @@ t.test('no upstream document: one is synthesized from retained versions', async 
       '1.0.0': shortVersions['1.0.0'],
       '1.2.0': shortVersions['1.2.0'],
       '2.0.0-rc.1': shortVersions['2.0.0-rc.1'],
+      '9.0.0': { ...shortVersions['1.0.0'], deprecated: UNLISTED_NOTICE },
     },
   });
   t.ok(short && isAbbreviated(short));
 
-  const pre = mergeRetained(undefined, WIDGET, [retained('2.0.0-rc.1', 'Published', snapshot('2.0.0-rc.1'))], true);
+  const pre = mergeRetained(undefined, WIDGET, [retained('2.0.0-rc.1', 'Published', snapshot('2.0.0-rc.1'))], true, true);
   t.same(pre?.['dist-tags'], { latest: '2.0.0-rc.1' }, 'only prereleases: the highest');
-  const noTime = mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Published', abbreviateVersion(snapshot('1.0.0')))], false);
+  const noTime = mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Published', abbreviateVersion(snapshot('1.0.0')))], false, false);
   t.same(noTime?.time, {}, 'a full document always has time, even when no snapshot carries one');
 });
 
 t.test('nothing to show gives undefined', async (t) => {
-  t.equal(mergeRetained(undefined, WIDGET, [], false), undefined);
-  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Unlisted', snapshot('1.0.0'))], false), undefined);
-  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Archived', snapshot('1.0.0'))], true), undefined);
-  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Published', 'not an object')], true), undefined);
-  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Published', snapshot('1.0.0'), SCOPED)], true), undefined);
+  t.equal(mergeRetained(undefined, WIDGET, [], false, false), undefined);
+  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Unlisted', snapshot('1.0.0'))], false, false), undefined);
+  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Archived', snapshot('1.0.0'))], true, true), undefined);
+  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Published', 'not an object')], true, true), undefined);
+  t.equal(mergeRetained(undefined, WIDGET, [retained('1.0.0', 'Published', snapshot('1.0.0'), SCOPED)], true, true), undefined);
   const pypi = { ...retained('1.0.0', 'Published', snapshot('1.0.0')), format: 'pypi' as const };
-  t.equal(mergeRetained(undefined, WIDGET, [pypi], true), undefined, 'other formats are ignored');
-  const empty = mergeRetained(fullWidget(), WIDGET, ['1.0.0', '1.1.0', '1.2.0', '2.0.0-beta.1', '2.0.0-rc.1'].map((v) => retained(v, 'Archived', null)), false);
+  t.equal(mergeRetained(undefined, WIDGET, [pypi], true, true), undefined, 'other formats are ignored');
+  const empty = mergeRetained(fullWidget(), WIDGET, ['1.0.0', '1.1.0', '1.2.0', '2.0.0-beta.1', '2.0.0-rc.1'].map((v) => retained(v, 'Archived', null)), false, false);
   t.same(empty?.versions, {}, 'an upstream document is always returned, even with nothing listed');
   t.same(empty?.['dist-tags'], {}, 'no tag points at nothing');
 });
@@ -188,10 +191,53 @@ t.test('mergeRetained never mutates its inputs', async (t) => {
   const upstream = withoutVersion(fullWidget(), '1.1.0');
   const records = [retained('1.1.0', 'Published', snapshot('1.1.0')), retained('1.2.0', 'Archived', snapshot('1.2.0'))];
   const before = JSON.stringify([upstream, records]);
-  const merged = mergeRetained(upstream, WIDGET, records, false);
+  const merged = mergeRetained(upstream, WIDGET, records, false, false);
   t.equal(JSON.stringify([upstream, records]), before);
   if (merged?.time === undefined) throw new Error('expected a full document with time');
   (merged.versions['1.1.0']?.dist as Record<string, unknown>).tarball = 'changed';
   merged.time.extra = 'x';
   t.equal(JSON.stringify([upstream, records]), before, 'the result shares nothing mutable with the inputs');
+});
+
+t.test('an Unlisted version: absent for browsers, deprecated for resolvers, never tagged', async (t) => {
+  const records = [retained('1.2.0', 'Unlisted', snapshot('1.2.0'))];
+  const full = mergeRetained(fullWidget(), WIDGET, records, false, false);
+  t.notOk('1.2.0' in (full?.versions ?? {}), 'npm view (full document, browsing) does not list it');
+  t.equal(full?.['dist-tags'].latest, '1.1.0', 'latest moves off it');
+  const fullForInstall = mergeRetained(fullWidget(), WIDGET, records, false, true);
+  t.equal(fullForInstall?.versions['1.2.0']?.deprecated, UNLISTED_NOTICE, 'npm install (full document, resolving) sees it deprecated');
+  t.equal(fullForInstall?.['dist-tags'].latest, '1.1.0');
+  t.equal(fullForInstall?.time?.['1.2.0'], fullWidget().time?.['1.2.0'], 'its time stays');
+
+  const install = mergeRetained(shortWidget(), WIDGET, records, true, true);
+  t.equal(install?.versions['1.2.0']?.deprecated, UNLISTED_NOTICE, 'listed for exact installs, deprecated so ranges pass it over');
+  t.equal(install?.['dist-tags'].latest, '1.1.0', 'latest moves off it in the install document too');
+  t.equal(install?.versions['1.0.0']?.deprecated, undefined, 'other versions untouched');
+  t.equal(shortWidget().versions['1.2.0']?.deprecated, undefined, 'fixture version was not deprecated');
+});
+
+t.test("an Unlisted version keeps upstream's own deprecation notice", async (t) => {
+  const upstream = shortWidget();
+  const withNotice: Packument = { ...upstream, versions: { ...upstream.versions, '1.1.0': { ...upstream.versions['1.1.0'], deprecated: 'use 1.2' } } };
+  const install = mergeRetained(withNotice, WIDGET, [retained('1.1.0', 'Unlisted', snapshot('1.1.0'))], true, true);
+  t.equal(install?.versions['1.1.0']?.deprecated, 'use 1.2');
+});
+
+t.test('Unlisted beside Archived in another repository: Archived wins; beside Published: Unlisted wins', async (t) => {
+  const archived = mergeRetained(shortWidget(), WIDGET, [retained('1.0.0', 'Unlisted', snapshot('1.0.0')), retained('1.0.0', 'Archived', null)], true, true);
+  t.notOk('1.0.0' in (archived?.versions ?? {}));
+  const published = mergeRetained(shortWidget(), WIDGET, [retained('1.0.0', 'Published', snapshot('1.0.0')), retained('1.0.0', 'Unlisted', snapshot('1.0.0'))], true, true);
+  t.equal(published?.versions['1.0.0']?.deprecated, UNLISTED_NOTICE);
+});
+
+t.test('with no upstream document, Unlisted snapshots still make an install document but no full one', async (t) => {
+  const records = [retained('1.0.0', 'Published', snapshot('1.0.0')), retained('1.2.0', 'Unlisted', snapshot('1.2.0'))];
+  const install = mergeRetained(undefined, WIDGET, records, true, true);
+  t.same(Object.keys(install?.versions ?? {}).sort(), ['1.0.0', '1.2.0']);
+  t.same(install?.['dist-tags'], { latest: '1.0.0' }, 'latest is never the Unlisted one');
+  t.equal(install?.versions['1.2.0']?.deprecated, UNLISTED_NOTICE);
+  const onlyUnlisted = mergeRetained(undefined, WIDGET, [retained('1.2.0', 'Unlisted', snapshot('1.2.0'))], true, true);
+  t.same(Object.keys(onlyUnlisted?.versions ?? {}), ['1.2.0'], 'an exact install still works offline');
+  t.same(onlyUnlisted?.['dist-tags'], {});
+  t.same(Object.keys(mergeRetained(undefined, WIDGET, records, false, false)?.versions ?? {}), ['1.0.0']);
 });

@@ -14,6 +14,7 @@ import {
   tarballDigest,
   upstreamTarballPath,
   versionManifest,
+  packumentAudience,
   wantsAbbreviated,
   type Packument,
 } from '../../../src/formats/npm/index.js';
@@ -345,4 +346,13 @@ t.test('wantsAbbreviated follows the Accept header', async (t) => {
     [undefined, false],
   ];
   for (const [header, expected] of cases) t.equal(wantsAbbreviated(header), expected, String(header));
+});
+
+t.test('packumentAudience: installers resolve, everyone else browses', async (t) => {
+  t.equal(packumentAudience(true, undefined), 'resolver', 'the abbreviated document is for installers only');
+  t.equal(packumentAudience(true, 'view'), 'resolver');
+  for (const command of ['install', 'ci', 'update', 'exec', 'dedupe', ' Install ']) t.equal(packumentAudience(false, command), 'resolver', command);
+  for (const command of ['view', 'outdated', 'search', '', 'installx']) t.equal(packumentAudience(false, command), 'browser', command);
+  t.equal(packumentAudience(false, undefined), 'browser', 'no npm-command: a browser, curl or another tool');
+  t.equal(packumentAudience(false, ['install', 'install']), 'browser', 'a repeated header is not trusted');
 });

@@ -113,7 +113,7 @@ t.test('assetContentType by file kind', async (t) => {
 
 t.test('union goes through unionPages and checks the variant', async (t) => {
   const doc = parsed();
-  t.same(pypi.union([doc], SAMPLE_PROJECT, [], 'page')?.files, doc.files);
-  t.equal(pypi.union([], SAMPLE_PROJECT, [], 'page'), undefined);
-  throwsCode(t, () => pypi.union([doc], SAMPLE_PROJECT, [], 'abbreviated'), 'E_INTERNAL', 'variant', 'unknown variant');
+  t.same(pypi.union([doc], SAMPLE_PROJECT, [], 'page', 'resolver')?.files, doc.files);
+  t.equal(pypi.union([], SAMPLE_PROJECT, [], 'page', 'resolver'), undefined);
+  throwsCode(t, () => pypi.union([doc], SAMPLE_PROJECT, [], 'abbreviated', 'resolver'), 'E_INTERNAL', 'variant', 'unknown variant');
 });

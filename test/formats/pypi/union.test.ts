@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { integrityFromHex } from '../../../src/domain/integrity.js';
 import type { AssetRef, RetainedVersion, VersionStatus } from '../../../src/domain/types.js';
-import { parseProjectPage, unionPages, type ProjectPage, type PypiFile } from '../../../src/formats/pypi/index.js';
+import { UNLISTED_YANK_REASON, parseProjectPage, unionPages, type ProjectPage, type PypiFile } from '../../../src/formats/pypi/index.js';
 import { SAMPLE_PAGE_URL, SAMPLE_PROJECT, readPypiFixture } from '../../fixtures/pypi/fixtures.js';
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -91,7 +91,7 @@ t.test('the retained digest wins over a listing that disagrees', async (t) => {
 });
 
 t.test('hidden statuses hide a version, upstream files included', async (t) => {
-  for (const status of ['Archived', 'Disposed', 'Unlisted'] as const) {
+  for (const status of ['Archived', 'Disposed'] as const) {
     const page = upstream();
     const wheel = fileOf(page, WHEEL_31);
     const union = unionPages([page], SAMPLE_PROJECT, [retained('2.31.0', status, [asset(wheel)])]);
@@ -102,6 +102,27 @@ t.test('hidden statuses hide a version, upstream files included', async (t) => {
   const wheel = fileOf(upstream(), WHEEL_31);
   const mixed = unionPages([upstream()], SAMPLE_PROJECT, [retained('2.31.0', 'Published', [asset(wheel)]), retained('2.31.0', 'Archived', [])]);
   t.notOk(mixed?.files.some((file) => file.filename === WHEEL_31), 'archived in any searched repository hides it');
+});
+
+t.test('an Unlisted version: its files stay listed, yanked', async (t) => {
+  const page = upstream();
+  const wheel = fileOf(page, WHEEL_31);
+  const union = unionPages([page], SAMPLE_PROJECT, [retained('2.31.0', 'Unlisted', [asset(wheel)])]);
+  const files31 = union?.files.filter((file) => file.filename.includes('-2.31.0')) ?? [];
+  t.same(files31.map((file) => file.filename).sort(), [SDIST_31, WHEEL_31].sort(), 'both files of 2.31.0 stay, for == pins');
+  t.same(files31.map((file) => file.yanked), [UNLISTED_YANK_REASON, UNLISTED_YANK_REASON], 'yanked, so that pip passes them over unless pinned');
+  t.ok(union?.versions?.includes('2.31.0'), 'still in versions, which PEP 700 makes list every version a file has');
+  t.notOk(union?.files.some((file) => !file.filename.includes('-2.31.0') && file.yanked === UNLISTED_YANK_REASON), 'other versions untouched');
+
+  const offline = unionPages([], SAMPLE_PROJECT, [retained('2.31.0', 'Unlisted', [asset(wheel)])]);
+  t.same(offline?.files.map((file) => [file.filename, file.yanked]), [[WHEEL_31, UNLISTED_YANK_REASON]], 'a retained file alone is listed yanked too');
+
+  const ownReason = { ...page, files: page.files.map((file) => (file.filename === WHEEL_31 ? { ...file, yanked: 'broken build' } : file)) };
+  const kept = unionPages([ownReason], SAMPLE_PROJECT, [retained('2.31.0', 'Unlisted', [])]);
+  t.equal(kept?.files.find((file) => file.filename === WHEEL_31)?.yanked, 'broken build', "upstream's own yank reason is kept");
+
+  const withdrawn = unionPages([page], SAMPLE_PROJECT, [retained('2.31.0', 'Unlisted', []), retained('2.31.0', 'Archived', [])]);
+  t.notOk(withdrawn?.files.some((file) => file.filename.includes('-2.31.0')), 'Archived elsewhere beats Unlisted');
 });
 
 t.test('earlier pages win per file; later pages add what they lack', async (t) => {
