@@ -1,8 +1,9 @@
-/** `larder repos <list|describe>`: the daemon's repositories, their upstreams and connections. */
+/** `larder repos <list|describe|…>`: the daemon's repositories, their upstreams and connections. */
 import type { Argv, CommandModule } from 'yargs';
 import type { RepositoryDescription, RepositoryView } from '../engine/management/index.js';
 import type { CliIo } from './io.js';
 import { cell, withApiOptions, withDaemon, type ApiArgs } from './manage-options.js';
+import { reposChangeCommands } from './repos-change.js';
 import type { SelectAction } from './select.js';
 
 interface DescribeArgs extends ApiArgs {
@@ -12,7 +13,7 @@ interface DescribeArgs extends ApiArgs {
 export function reposCommand(io: CliIo, select: SelectAction): CommandModule {
   return {
     command: 'repos',
-    describe: 'list and describe the repositories of a running daemon',
+    describe: 'list, describe, create, update and delete the repositories of a running daemon',
     builder: (yargs: Argv) =>
       yargs
         .command<ApiArgs>({
@@ -27,7 +28,8 @@ export function reposCommand(io: CliIo, select: SelectAction): CommandModule {
           builder: (sub: Argv) => withApiOptions(sub).positional('repository', { type: 'string', demandOption: true, describe: 'the repository name' }),
           handler: (args) => select(() => reposDescribe(args, io)),
         })
-        .demandCommand(1, 'repos needs a subcommand: list or describe'),
+        .command(reposChangeCommands(io, select))
+        .demandCommand(1, 'repos needs a subcommand: list, describe, create, update, delete, associate or disassociate'),
     handler: () => {
       // Never reached: demandCommand(1) makes yargs fail when no subcommand is given.
     },

@@ -1,6 +1,6 @@
 /**
  * The config file as the source of truth for repositories (issue 5 §3): reloading it, and
- * editing a repository's external connection in place. Edits go through yaml's Document API so
+ * editing repositories in place (create, update, delete, associate / disassociate a connection). Edits go through yaml's Document API so
  * comments and layout survive; the edited text is validated exactly as a load would before it is
  * written, and it is written to a temp file in the same directory and renamed over the original,
  * so a reader never sees half a file.
@@ -26,7 +26,18 @@ export interface ConfigSource {
 /** What an edit writes as `external`: a public connection's name or a `{ format, url }` mapping. */
 export type ExternalConnectionSpec = string | { format: string; url: string };
 
-export type RepositoryEdit = { kind: 'associate'; repository: string; externalConnection: ExternalConnectionSpec } | { kind: 'disassociate'; repository: string };
+/** The settings a created or updated repository is written with; absent fields are left out (or as they are). */
+export interface RepositorySettings {
+  description?: string;
+  upstreams?: string[];
+}
+
+export type RepositoryEdit =
+  | { kind: 'associate'; repository: string; externalConnection: ExternalConnectionSpec }
+  | { kind: 'disassociate'; repository: string }
+  | { kind: 'create'; repository: string; settings: RepositorySettings; externalConnection?: ExternalConnectionSpec }
+  | { kind: 'update'; repository: string; settings: RepositorySettings }
+  | { kind: 'delete'; repository: string };
 
 const OPERATION = 'config.edit';
 
@@ -75,9 +86,65 @@ function applyEdit(document: Document, edit: RepositoryEdit, path: string): void
       operation: OPERATION,
     });
   }
-  if (!document.hasIn(['repositories', edit.repository])) {
-    throw new LarderError('E_REPOSITORY_UNKNOWN', `no repository named "${edit.repository}" in ${path}`, { operation: OPERATION });
+  const exists = document.hasIn(['repositories', edit.repository]);
+  if (edit.kind === 'create') {
+    if (exists) throw new LarderError('E_CONFLICT', `a repository named "${edit.repository}" already exists in ${path}`, { operation: OPERATION });
+    const entry: Record<string, unknown> = { ...settingsEntry(edit.settings) };
+    if (edit.externalConnection !== undefined) entry.external = edit.externalConnection;
+    // An empty repository is written as `{}`, which reads back as one with every default.
+    document.setIn(['repositories', edit.repository], document.createNode(entry));
+    return;
   }
+  if (!exists) throw new LarderError('E_REPOSITORY_UNKNOWN', `no repository named "${edit.repository}" in ${path}`, { operation: OPERATION });
+  switch (edit.kind) {
+    case 'delete':
+      refuseWhileUpstream(document, edit.repository, path);
+      document.deleteIn(['repositories', edit.repository]);
+      return;
+    case 'update':
+      for (const [key, value] of Object.entries(settingsEntry(edit.settings))) {
+        ensureMap(document, edit.repository);
+        document.setIn(['repositories', edit.repository, key], document.createNode(value));
+      }
+      return;
+    case 'associate':
+    case 'disassociate':
+      editConnection(document, edit);
+  }
+}
+
+function settingsEntry(settings: RepositorySettings): Record<string, unknown> {
+  return {
+    ...(settings.description === undefined ? {} : { description: settings.description }),
+    ...(settings.upstreams === undefined ? {} : { upstreams: settings.upstreams }),
+  };
+}
+
+/** A repository written as `name:` is a null scalar: setIn needs a map. Its comments move over. */
+function ensureMap(document: Document, repository: string): void {
+  const node: unknown = document.getIn(['repositories', repository], true);
+  if (isMap(node)) return;
+  const map = document.createNode({});
+  if (isScalar(node)) Object.assign(map, { comment: node.comment, commentBefore: node.commentBefore });
+  document.setIn(['repositories', repository], map);
+}
+
+/** Deleting a repository that others search would leave them pointing at nothing: say who. */
+function refuseWhileUpstream(document: Document, repository: string, path: string): void {
+  const doc: unknown = document.toJS();
+  const sections = (doc as { repositories?: Record<string, { upstreams?: unknown } | null> }).repositories ?? {};
+  const dependents = Object.entries(sections)
+    .filter(([, section]) => Array.isArray(section?.upstreams) && section.upstreams.includes(repository))
+    .map(([name]) => name);
+  if (dependents.length > 0) {
+    throw new LarderError('E_CONFLICT', `repository "${repository}" is an upstream of ${dependents.map((name) => `"${name}"`).join(', ')} in ${path}; remove it from their upstreams first`, {
+      operation: OPERATION,
+      details: { dependents },
+    });
+  }
+}
+
+function editConnection(document: Document, edit: Extract<RepositoryEdit, { kind: 'associate' | 'disassociate' }>): void {
   const key = ['repositories', edit.repository, 'external'];
   const current: unknown = document.getIn(key);
   const has = current !== undefined && current !== null;
@@ -85,13 +152,7 @@ function applyEdit(document: Document, edit: RepositoryEdit, path: string): void
     if (has) {
       throw new LarderError('E_CONFLICT', `repository "${edit.repository}" already has an external connection (at most one); disassociate it first`, { operation: OPERATION });
     }
-    // A repository written as `name:` is a null scalar: setIn needs a map. Its comments move over.
-    const node: unknown = document.getIn(['repositories', edit.repository], true);
-    if (!isMap(node)) {
-      const map = document.createNode({});
-      if (isScalar(node)) Object.assign(map, { comment: node.comment, commentBefore: node.commentBefore });
-      document.setIn(['repositories', edit.repository], map);
-    }
+    ensureMap(document, edit.repository);
     document.setIn(key, document.createNode(edit.externalConnection));
     return;
   }

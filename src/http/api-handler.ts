@@ -6,6 +6,7 @@ import { FORMATS, VERSION_STATUSES, type Format, type VersionStatus } from '../d
 import { isGuardConflict, type ManagementService, type VersionChange, type VersionCoordinates, type VersionCopy } from '../engine/management/index.js';
 import type { PageRequest } from '../engine/management/paging.js';
 import type { Reconfigurer } from '../engine/management/reconfigure.js';
+import type { RepositorySettings } from '../config/edit.js';
 import { LarderError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 import { badField, oneOf, readJsonBody, stringField } from './json-body.js';
@@ -56,7 +57,7 @@ export function createApiHandler(management: ManagementService, reconfigurer?: R
     'versions/delete': async (exchange, body) => sendChange(exchange, await management.deleteVersions(versionChange(body))),
     'versions/dispose': async (exchange, body) => sendChange(exchange, await management.disposeVersions(versionChange(body))),
     'versions/copy': async (exchange, body) => sendChange(exchange, await management.copyVersions(versionCopy(body))),
-    ...(reconfigurer === undefined ? {} : configRoutes(reconfigurer)),
+    ...(reconfigurer === undefined ? {} : configRoutes(reconfigurer, management)),
   };
 
   return async (exchange, path, query) => {
@@ -78,7 +79,7 @@ export function createApiHandler(management: ManagementService, reconfigurer?: R
 }
 
 /** Reload and the repository edits that rewrite the config file (issue 5 §3). */
-function configRoutes(reconfigurer: Reconfigurer): Record<string, Route> {
+function configRoutes(reconfigurer: Reconfigurer, management: ManagementService): Record<string, Route> {
   return {
     reload: (exchange) => sendConfigChange(exchange, () => reconfigurer.reload()),
     'repositories/associate-external-connection': (exchange, body) => {
@@ -90,7 +91,34 @@ function configRoutes(reconfigurer: Reconfigurer): Record<string, Route> {
       const repository = stringField(body, 'repository', OPERATION, true);
       return sendConfigChange(exchange, () => reconfigurer.disassociateExternalConnection(repository));
     },
+    'repositories/create': (exchange, body) => {
+      const repository = stringField(body, 'repository', OPERATION, true);
+      const connection = body.externalConnection === undefined ? undefined : externalConnection(body);
+      return sendConfigChange(exchange, () => reconfigurer.createRepository(repository, repositorySettings(body), connection));
+    },
+    'repositories/update': (exchange, body) => {
+      const repository = stringField(body, 'repository', OPERATION, true);
+      const settings = repositorySettings(body);
+      if (settings.description === undefined && settings.upstreams === undefined) throw badField('description', 'or upstreams must be given: there is nothing to update', OPERATION);
+      return sendConfigChange(exchange, () => reconfigurer.updateRepository(repository, settings));
+    },
+    'repositories/delete': (exchange, body) => {
+      const repository = stringField(body, 'repository', OPERATION, true);
+      // The purge runs after the edit is applied: from then on no request can retain into it.
+      return sendConfigChange(exchange, async () => ({ ...(await reconfigurer.deleteRepository(repository)), deleted: await management.purgeRepository(repository) }));
+    },
   };
+}
+
+/** `description` and `upstreams` of a create or update; absent fields stay absent. */
+function repositorySettings(body: Fields): RepositorySettings {
+  const description = body.description;
+  if (description !== undefined && typeof description !== 'string') throw badField('description', 'must be a string', OPERATION);
+  const upstreams = body.upstreams;
+  if (upstreams !== undefined && !(Array.isArray(upstreams) && upstreams.every((name): name is string => typeof name === 'string' && name !== ''))) {
+    throw badField('upstreams', 'must be a list of repository names, in search order', OPERATION);
+  }
+  return { ...(description === undefined ? {} : { description }), ...(upstreams === undefined ? {} : { upstreams }) };
 }
 
 /** A refused config change answers with every problem, not only the message. */

@@ -46,6 +46,10 @@ export const recordKeys = {
   notFound(repository: string, format: Format, pkg: string, version: string, asset: string): string {
     return `${recordKeys.notFoundPackage(repository, format, pkg)}${part(version, 'version')}/${part(asset, 'asset')}`;
   },
+  /** The prefixes of every record a repository owns besides its packages: metadata and misses. */
+  cachedPrefixes(repository: string): string[] {
+    return [`meta/${part(repository, 'repository')}/`, `miss/${part(repository, 'repository')}/`];
+  },
 };
 
 function versionOf(record: PackageRecord | undefined, version: string): RetainedVersion | undefined {
@@ -118,6 +122,34 @@ export class RetentionRecords {
     return updated;
   }
 
+  /**
+   * Replaces one version's record in a single store write: `change` gets what is stored (or
+   * undefined) and returns the new record, or undefined to remove it. The package record goes
+   * with its last version. Returns the version before and after.
+   */
+  async updateVersion(
+    repository: string,
+    format: Format,
+    pkg: string,
+    version: string,
+    change: (existing: RetainedVersion | undefined) => RetainedVersion | undefined,
+  ): Promise<{ before?: RetainedVersion; after?: RetainedVersion }> {
+    const outcome: { before?: RetainedVersion; after?: RetainedVersion } = {};
+    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+      const before = versionOf(current, version);
+      const after = change(before);
+      if (before !== undefined) outcome.before = before;
+      if (after !== undefined) outcome.after = after;
+      if (after === before) return current;
+      const versions = { ...current?.versions };
+      if (after === undefined) delete versions[version];
+      // A computed key defines an own property even for `__proto__`.
+      else Object.assign(versions, { [version]: after });
+      return Object.keys(versions).length === 0 ? undefined : { repository, format, package: pkg, ...current, versions };
+    });
+    return outcome;
+  }
+
   /** Deletes a version's record; the package record goes with its last version. Returns what was removed. */
   async removeVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined> {
     let removed: RetainedVersion | undefined;
@@ -129,6 +161,25 @@ export class RetentionRecords {
       return Object.keys(versions).length === 0 ? undefined : { ...current, versions };
     });
     return removed;
+  }
+
+  /**
+   * Forgets everything a repository holds in the records — retained versions, cached metadata,
+   * remembered "not found" answers — because the repository was deleted. Returns the versions it
+   * held, so the caller can release their blobs.
+   */
+  async purgeRepository(repository: string): Promise<RetainedVersion[]> {
+    const held: RetainedVersion[] = [];
+    const keys: string[] = [];
+    for await (const [key, record] of this.#records.entries<PackageRecord>(recordKeys.packages(repository))) {
+      keys.push(key);
+      held.push(...Object.values(record.versions));
+    }
+    for (const prefix of recordKeys.cachedPrefixes(repository)) {
+      for await (const [key] of this.#records.entries<unknown>(prefix)) keys.push(key);
+    }
+    for (const key of keys) await this.#records.delete(key);
+    return held;
   }
 
   /** Every package with retained versions in a repository (optionally one format), in key order. */

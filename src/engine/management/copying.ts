@@ -37,17 +37,12 @@ export async function copyVersions(deps: ManagementDeps, request: VersionCopy, n
       result.failedVersions[version] = { errorCode: 'ALREADY_EXISTS', errorMessage: `the source and destination are both "${to}"` };
       continue;
     }
-    const existing = await deps.retention.getPackage(to, format, pkg);
-    if (existing !== undefined && Object.hasOwn(existing.versions, version)) {
-      if (request.allowOverwrite !== true) {
-        result.failedVersions[version] = { errorCode: 'ALREADY_EXISTS', errorMessage: `version "${version}" of "${pkg}" is already in repository "${to}"; pass allowOverwrite to replace it` };
-        continue;
-      }
-      // retain keeps what is there, so an overwrite removes the destination's record first.
-      await deps.retention.removeVersion(to, format, pkg, version);
-    }
     const copy = { ...original, origin: { repository: from }, retainedAt: now().toISOString() };
-    await deps.retention.retain(to, copy);
+    const { after } = await deps.retention.updateVersion(to, format, pkg, version, (existing) => (existing === undefined || request.allowOverwrite === true ? copy : existing));
+    if (after !== copy) {
+      result.failedVersions[version] = { errorCode: 'ALREADY_EXISTS', errorMessage: `version "${version}" of "${pkg}" is already in repository "${to}"; pass allowOverwrite to replace it` };
+      continue;
+    }
     result.successfulVersions[version] = { revision: copy.revision, status: copy.status };
   }
   return result;

@@ -9,39 +9,19 @@ import { LarderError } from '../../errors.js';
 import { change, type VersionChange, type VersionChangeResult } from './changes.js';
 import type { ManagementDeps } from './views.js';
 
-/** Tries of remove-then-retain before giving up on a version a concurrent fetch keeps re-retaining. */
-const DISPOSE_ATTEMPTS = 3;
-
 function disposedRevision(previous: string): string {
   // Chained like the store's status revisions, so disposing is always a new revision.
   return createHash('sha256').update(previous).update('\0Disposed').digest('base64url').slice(0, 22);
 }
 
-/**
- * Replaces one version's record with its Disposed form. RetentionRecords has no atomic replace, so
- * this removes then retains; a fetch through the engine that lands in between would be kept
- * instead of ours (retain keeps what is there), hence the read-back and the retry.
- */
+/** Replaces one version's record with its Disposed form, in one store write; its blobs go to `released`. */
 async function disposeOne(deps: ManagementDeps, request: VersionChange, version: string, released: Set<string>): Promise<RetainedVersion | undefined> {
   const { repository, format, package: pkg } = request;
-  for (let attempt = 0; attempt < DISPOSE_ATTEMPTS; attempt += 1) {
-    const current = (await deps.retention.getPackage(repository, format, pkg))?.versions;
-    const existing = current !== undefined && Object.hasOwn(current, version) ? current[version] : undefined;
-    if (existing === undefined) return undefined;
-    if (existing.status === 'Disposed') return existing;
-    const removed = await deps.retention.removeVersion(repository, format, pkg, version);
-    if (removed === undefined) return undefined;
-    for (const asset of removed.assets) released.add(asset.integrity);
-    const disposed: RetainedVersion = { ...removed, status: 'Disposed', assets: [], revision: disposedRevision(removed.revision) };
-    await deps.retention.retain(repository, disposed);
-    const stored = await deps.retention.getPackage(repository, format, pkg);
-    const now = stored !== undefined && Object.hasOwn(stored.versions, version) ? stored.versions[version] : undefined;
-    if (now?.status === 'Disposed') return now;
-  }
-  throw new LarderError('E_CONFLICT', `${pkg}@${version} in ${repository} kept being retained again while it was disposed; try again`, {
-    operation: 'management.dispose',
-    details: { repository, format, package: pkg, version },
-  });
+  const { before, after } = await deps.retention.updateVersion(repository, format, pkg, version, (existing) =>
+    existing === undefined || existing.status === 'Disposed' ? existing : { ...existing, status: 'Disposed', assets: [], revision: disposedRevision(existing.revision) },
+  );
+  if (before !== undefined && before.status !== 'Disposed') for (const asset of before.assets) released.add(asset.integrity);
+  return after;
 }
 
 /** Integrities still referenced by any version record in any configured repository. */
@@ -69,9 +49,41 @@ export async function disposeVersions(deps: ManagementDeps, request: VersionChan
     const disposed = await disposeOne(deps, request, version, released);
     return disposed === undefined ? undefined : { revision: disposed.revision, status: disposed.status };
   });
-  if (released.size > 0) {
-    const held = await referencedIntegrities(deps, released);
-    for (const integrity of released) if (!held.has(integrity)) await deps.blobs.remove(integrity);
-  }
+  await releaseBlobs(deps, released);
   return result;
+}
+
+/** Deletes the blobs of `released` that no version in any configured repository references. Returns how many went. */
+async function releaseBlobs(deps: ManagementDeps, released: ReadonlySet<string>): Promise<number> {
+  if (released.size === 0) return 0;
+  const held = await referencedIntegrities(deps, released);
+  let removed = 0;
+  for (const integrity of released) {
+    if (held.has(integrity)) continue;
+    await deps.blobs.remove(integrity);
+    removed += 1;
+  }
+  return removed;
+}
+
+export interface PurgedRepository {
+  repository: string;
+  packages: number;
+  versions: number;
+  blobsRemoved: number;
+}
+
+/**
+ * Forgets a repository that is no longer configured: its records go, and the blobs of its
+ * versions that no configured repository still references. Called after the config edit that
+ * deleted it has been applied, so no request can retain into it meanwhile.
+ */
+export async function purgeRepository(deps: ManagementDeps, repository: string): Promise<PurgedRepository> {
+  if (deps.repositories.has(repository)) {
+    throw new LarderError('E_CONFLICT', `repository "${repository}" is still configured; delete it from the config first`, { operation: 'management.purge' });
+  }
+  const held = await deps.retention.purgeRepository(repository);
+  const released = new Set(held.flatMap((version) => version.assets.map((asset) => asset.integrity)));
+  const packages = new Set(held.map((version) => `${version.format}\0${version.package}`)).size;
+  return { repository, packages, versions: held.length, blobsRemoved: await releaseBlobs(deps, released) };
 }

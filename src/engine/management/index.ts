@@ -6,7 +6,7 @@ import type { Format, VersionStatus } from '../../domain/types.js';
 import { deleteVersions, updateStatuses, type VersionChange, type VersionChangeResult } from './changes.js';
 import { getAsset, getReadme, listAssets, listDependencies, type AssetContent, type AssetSummary, type DependencyView, type VersionCoordinates } from './contents.js';
 import { copyVersions, type VersionCopy } from './copying.js';
-import { disposeVersions } from './disposal.js';
+import { disposeVersions, purgeRepository, type PurgedRepository } from './disposal.js';
 import { describeVersion, listPackages, listVersions, type PackageQuery, type VersionDescription, type VersionListing, type PackageSummary } from './listings.js';
 import type { PageRequest } from './paging.js';
 import { describeRepository, listRepositories, type RepositoryDescription } from './repositories.js';
@@ -14,7 +14,7 @@ import type { ManagementDeps, RepositoryView } from './views.js';
 
 export { isGuardConflict } from './changes.js';
 export type { ManagementDeps, ManagedRetention } from './views.js';
-export type { VersionCopy, VersionCoordinates, AssetSummary, AssetContent, DependencyView };
+export type { PurgedRepository, VersionCopy, VersionCoordinates, AssetSummary, AssetContent, DependencyView };
 export type { VersionChange, VersionChangeResult, PackageQuery, VersionListing, VersionDescription, RepositoryDescription, RepositoryView, PackageSummary };
 
 export class ManagementService {
@@ -65,6 +65,11 @@ export class ManagementService {
   copyVersions(request: VersionCopy): Promise<VersionChangeResult> {
     const destination = { repository: request.destinationRepository, format: request.format, package: request.package };
     return this.#serialised(destination, () => copyVersions(this.#deps, request));
+  }
+
+  /** After a repository was deleted from the config: its records, and the blobs only it held. */
+  purgeRepository(repository: string): Promise<PurgedRepository> {
+    return purgeRepository(this.#deps, repository);
   }
 
   listAssets(at: VersionCoordinates): Promise<{ assets: AssetSummary[] }> {

@@ -1,12 +1,13 @@
 /**
  * The running config and its changes (issue 5 §3): one holder that request handling reads per
  * request, swapped whole between requests by a reload (SIGHUP, `larder reload`) or after an edit
- * of the config file (associate / disassociate an external connection). A request in flight
+ * of the config file (create, update or delete a repository, associate / disassociate an external
+ * connection). A request in flight
  * keeps the repository objects it already took, so it finishes on the config it started with.
  * A bad config never replaces a good one: every problem is logged and the old config stays.
  */
 import type { Logger } from 'pino';
-import type { ExternalConnectionSpec, RepositoryEdit } from '../../config/edit.js';
+import type { ExternalConnectionSpec, RepositoryEdit, RepositorySettings } from '../../config/edit.js';
 import type { ConfigProblem } from '../../config/problems.js';
 import type { LarderConfig, RepositoryConfig } from '../../config/types.js';
 import { isLarderError, LarderError } from '../../errors.js';
@@ -85,6 +86,19 @@ export class Reconfigurer {
 
   disassociateExternalConnection(repository: string): Promise<ReloadOutcome> {
     return this.#edit({ kind: 'disassociate', repository });
+  }
+
+  createRepository(repository: string, settings: RepositorySettings, externalConnection?: ExternalConnectionSpec): Promise<ReloadOutcome> {
+    return this.#edit({ kind: 'create', repository, settings, ...(externalConnection === undefined ? {} : { externalConnection }) });
+  }
+
+  updateRepository(repository: string, settings: RepositorySettings): Promise<ReloadOutcome> {
+    return this.#edit({ kind: 'update', repository, settings });
+  }
+
+  /** Removes the repository from the config file; what it held is the caller's to purge once this resolves. */
+  deleteRepository(repository: string): Promise<ReloadOutcome> {
+    return this.#edit({ kind: 'delete', repository });
   }
 
   #edit(change: RepositoryEdit): Promise<ReloadOutcome> {

@@ -11,9 +11,17 @@ export interface ManagedRetention {
   getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined>;
   setStatus(repository: string, format: Format, pkg: string, version: string, status: VersionStatus): Promise<RetainedVersion | undefined>;
   removeVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined>;
-  /** Keeps a version already retained there as it is (dispose and copy remove it first). */
-  retain(repository: string, version: RetainedVersion): Promise<void>;
+  /** Replaces (or, returning undefined, removes) one version's record in a single write. */
+  updateVersion(
+    repository: string,
+    format: Format,
+    pkg: string,
+    version: string,
+    change: (existing: RetainedVersion | undefined) => RetainedVersion | undefined,
+  ): Promise<{ before?: RetainedVersion; after?: RetainedVersion }>;
   listPackages(repository: string, format?: Format): AsyncIterable<PackageRecord>;
+  /** Removes every record of a repository; returns the versions it held. */
+  purgeRepository(repository: string): Promise<RetainedVersion[]>;
 }
 
 export interface ManagementDeps {
