@@ -20,6 +20,7 @@ import { MetadataCache } from './engine/metadata-cache.js';
 import { LarderError, describeError } from './errors.js';
 import { createApiHandler } from './http/api-handler.js';
 import { createNpmHandler } from './http/npm-handler.js';
+import { PreparedResponses } from './http/prepared-responses.js';
 import { createPypiHandler } from './http/pypi-handler.js';
 import { createMavenHandler } from './http/maven-handler.js';
 import { AssetDigests } from './engine/asset-digests.js';
@@ -55,6 +56,8 @@ export interface RunningLarder {
 /** Blob and record layouts are versioned so a later layout can migrate. */
 export const BLOB_DIR = 'blobs-v1';
 export const RECORD_FILE = 'records-v1.sqlite';
+/** Room for prepared metadata answers: the hot packuments of a few projects, far below the RSS budget. */
+const PREPARED_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export async function startLarder(config: LarderConfig, options: StartOptions): Promise<RunningLarder> {
   const log = options.logger;
@@ -63,7 +66,10 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   });
   const records = await SqliteRecordStore.open(join(config.dataDir, RECORD_FILE));
   const blobs = new CacacheBlobStore(join(config.dataDir, BLOB_DIR));
-  const retention = new RetentionRecords(records);
+  // Warm metadata answers kept ready to send; every record write about a package drops its own.
+  const prepared = new PreparedResponses({ maxBytes: PREPARED_RESPONSE_BYTES });
+  const onRecordChange = (format: string, pkg: string): void => prepared.changed(format, pkg);
+  const retention = new RetentionRecords(records, onRecordChange);
   const client = new UndiciUpstreamClient(config.upstream);
   const breaker = new OriginBreaker({
     threshold: config.upstream.breakerThreshold,
@@ -101,7 +107,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   };
 
   const cache = new MetadataCache({
-    entries: new MetadataRecords(records),
+    entries: new MetadataRecords(records, onRecordChange),
     client,
     breaker,
     offline: config.offline,
@@ -119,6 +125,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     chain,
     offline: config.offline,
     blobs,
+    prepared,
     passthrough: {
       forward: (exchange, target) =>
         new Promise((resolve) => {

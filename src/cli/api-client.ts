@@ -1,9 +1,11 @@
 /**
  * The CLI's HTTP client for the daemon's JSON API under `/-/api/`. undici `request` (never
  * fetch: it follows redirects anywhere), on its own Agent so the command can close its sockets
- * and the process ends at once instead of waiting out keep-alive.
+ * and the process ends at once instead of waiting out keep-alive. undici is loaded when the
+ * first request is made, so that `larder serve`, which has this module in its import graph,
+ * does not pay for it at start.
  */
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { ERROR_CODES, LarderError, type ErrorCode } from '../errors.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7878';
@@ -24,7 +26,7 @@ export function isDaemonError(error: unknown): error is LarderError {
 
 export class ApiClient {
   readonly base: URL;
-  readonly #agent = new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+  #undici: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
 
   constructor(url: string) {
     let base: URL;
@@ -59,17 +61,19 @@ export class ApiClient {
     return this.#send(new URL(`-/api/${path}`, this.base), 'POST', JSON.stringify(body));
   }
 
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    if (this.#undici !== undefined) await (await this.#undici).agent.close();
   }
 
   async #send(url: URL, method: 'GET' | 'POST', body?: string): Promise<ApiAnswer> {
+    this.#undici ??= import('undici').then(({ Agent, request }) => ({ agent: new Agent({ connectTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 }), request }));
+    const { agent, request } = await this.#undici;
     let status: number;
     let text: string;
     try {
       const res = await request(url, {
         method,
-        dispatcher: this.#agent,
+        dispatcher: agent,
         headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body }),
       });

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { isCollection, isMap, isNode, isScalar, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { LarderError } from '../errors.js';
 import { applyOverrides, loadConfig, parseConfigText, type ConfigOverrides } from './load.js';
 import type { LarderConfig } from './types.js';
@@ -99,12 +99,13 @@ function applyEdit(document: Document, edit: RepositoryEdit, path: string): void
   switch (edit.kind) {
     case 'delete':
       refuseWhileUpstream(document, edit.repository, path);
-      document.deleteIn(['repositories', edit.repository]);
+      deleteRepository(document, repositories, edit.repository);
       return;
     case 'update':
       for (const [key, value] of Object.entries(settingsEntry(edit.settings))) {
         ensureMap(document, edit.repository);
-        document.setIn(['repositories', edit.repository, key], document.createNode(value));
+        const at = ['repositories', edit.repository, key];
+        document.setIn(at, replacementNode(document, document.getIn(at, true), value));
       }
       return;
     case 'associate':
@@ -118,6 +119,34 @@ function settingsEntry(settings: RepositorySettings): Record<string, unknown> {
     ...(settings.description === undefined ? {} : { description: settings.description }),
     ...(settings.upstreams === undefined ? {} : { upstreams: settings.upstreams }),
   };
+}
+
+/** A new value in the old one's place: its comments, and the flow style of a list, carry over. */
+function replacementNode(document: Document, old: unknown, value: unknown): unknown {
+  const node = document.createNode(value);
+  if (isNode(old)) Object.assign(node, { comment: old.comment, commentBefore: old.commentBefore });
+  if (isCollection(old) && isCollection(node)) node.flow = old.flow;
+  return node;
+}
+
+/**
+ * yaml hangs the comment lines that follow an entry on its value: after `name:` (nothing set) the
+ * first line is the entry's own and the rest belong to what follows; after a block of settings
+ * they all do. Those must outlive the entry.
+ */
+function trailingComment(value: unknown): string | undefined {
+  if (isScalar(value)) return value.comment?.includes('\n') ? value.comment.slice(value.comment.indexOf('\n') + 1) : undefined;
+  return isCollection(value) && value.comment ? value.comment : undefined;
+}
+
+function deleteRepository(document: Document, repositories: YAMLMap, repository: string): void {
+  const trailing = trailingComment(document.getIn(['repositories', repository], true));
+  const index = repositories.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === repository);
+  document.deleteIn(['repositories', repository]);
+  if (trailing === undefined) return;
+  const next = repositories.items[index];
+  if (next !== undefined && isNode(next.key)) next.key.commentBefore = [trailing, next.key.commentBefore].filter(Boolean).join('\n');
+  else repositories.comment = [trailing, repositories.comment].filter(Boolean).join('\n');
 }
 
 /** A repository written as `name:` is a null scalar: setIn needs a map. Its comments move over. */

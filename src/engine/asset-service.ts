@@ -210,6 +210,8 @@ export class AssetService {
    * next request through this repository records it again.
    */
   async #retainQuietly(repository: string, version: RetainedVersion): Promise<void> {
+    // A fill that outlived its repository (deleted by a reload meanwhile) must not bring it back.
+    if (!this.#deps.chain.repositories.has(repository)) return;
     try {
       await this.#deps.retention.retain(repository, version);
     } catch (error) {

@@ -41,6 +41,11 @@ export interface MetadataLookup {
   absent?: boolean;
   /** Why no fresh copy could be had (the entry, if any, is served stale). */
   upstreamError?: LarderError;
+  /**
+   * Epoch ms until which the same lookup would answer the same entry without asking upstream
+   * (Infinity offline); undefined when the answer is stale, failed or a remembered not-found.
+   */
+  freshUntil?: number;
 }
 
 interface RefreshResult {
@@ -73,6 +78,12 @@ export class MetadataCache {
 
   /** `force` refreshes a fresh entry too (a client asked for a version the cached copy lacks). */
   async lookup<Doc>(target: MetadataTarget<Doc>, policy: MetadataPolicy, force = false): Promise<MetadataLookup> {
+    const found = await this.#lookup(target, policy, force);
+    if (found.entry === undefined || found.upstreamError !== undefined || found.outcome === 'stale') return found;
+    return { ...found, freshUntil: this.#deps.offline ? Number.POSITIVE_INFINITY : found.entry.fetchedAt + policy.ttlMs };
+  }
+
+  async #lookup<Doc>(target: MetadataTarget<Doc>, policy: MetadataPolicy, force: boolean): Promise<MetadataLookup> {
     const { repository, protocol, pkg, variant } = target;
     const entry = await this.#deps.entries.get(repository, protocol.format, pkg, variant);
     if (entry?.absent) return this.#lookupAbsent(target, policy, entry, force);

@@ -14,6 +14,12 @@ export interface MetadataView<Doc> {
   doc: Doc;
   outcome: CacheOutcome;
   searched: string[];
+  /**
+   * Epoch ms until which every upstream document in this view stays fresh (Infinity when none
+   * is involved); undefined when one was stale or failed. Until then, only a change to the
+   * records can change the view.
+   */
+  freshUntil?: number;
 }
 
 export interface MetadataViewDeps {
@@ -39,6 +45,7 @@ export async function viewMetadata<Doc>(
   const retained: RetainedVersion[] = [];
   const failures: LarderError[] = [];
   let outcome: CacheOutcome = 'hit';
+  let freshUntil: number | undefined = Number.POSITIVE_INFINITY;
   for (const { repository, gateway } of stops) {
     const record = await deps.retention.getPackage(repository.name, protocol.format, pkg);
     if (record) retained.push(...Object.values(record.versions));
@@ -47,9 +54,11 @@ export async function viewMetadata<Doc>(
       const upstreamBase = await deps.chain.connectionBase(repository);
       const lookup = await deps.cache.lookup({ repository: repository.name, upstreamBase, protocol, pkg, variant }, metadataPolicy(repository, protocol.format));
       if (lookup.entry) docs.push(protocol.decodeStored(lookup.entry.body, pkg));
+      freshUntil = lookup.freshUntil === undefined || freshUntil === undefined ? undefined : Math.min(freshUntil, lookup.freshUntil);
       if (lookup.upstreamError) failures.push(lookup.upstreamError);
       if (OUTCOME_WEIGHT[lookup.outcome] > OUTCOME_WEIGHT[outcome]) outcome = lookup.outcome;
     } catch (error) {
+      freshUntil = undefined;
       const failure = asLarderError(error);
       if (failure.code === 'E_INGESTION_IN_PROGRESS' && retained.length === 0) throw failure;
       failures.push(failure);
@@ -59,5 +68,6 @@ export async function viewMetadata<Doc>(
   const doc = protocol.union(docs, pkg, retained, variant, audience);
   const searched = stops.map((stop) => stop.repository.name);
   if (doc === undefined) throw unavailable(`${protocol.format} package ${pkg}`, searched, failures);
-  return { doc, outcome: docs.length === 0 && failures.length > 0 ? 'stale' : outcome, searched };
+  const view: MetadataView<Doc> = { doc, outcome: docs.length === 0 && failures.length > 0 ? 'stale' : outcome, searched };
+  return freshUntil === undefined ? view : { ...view, freshUntil };
 }

@@ -48,7 +48,10 @@ export class Exchange {
   }
 
   sendText(status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
-    const bytes = Buffer.from(body, 'utf8');
+    this.sendBytes(status, Buffer.from(body, 'utf8'), contentType, headers);
+  }
+
+  sendBytes(status: number, bytes: Buffer, contentType: string, headers: Record<string, string> = {}): void {
     this.res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': String(bytes.length) });
     this.bytes += this.req.method === 'HEAD' ? 0 : bytes.length;
     this.res.end(this.req.method === 'HEAD' ? undefined : bytes);

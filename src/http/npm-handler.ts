@@ -2,7 +2,6 @@
  * The npm registry protocol at `/npm/REPO/`: packuments (full and abbreviated), versions,
  * tarballs, ping, and pass-through of everything else under `/-/` to the external connection.
  */
-import { createHash } from 'node:crypto';
 import type { AssetService } from '../engine/asset-service.js';
 import { chainFor, type ChainContext } from '../engine/chain.js';
 import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
@@ -16,6 +15,7 @@ import { rewriteForClient } from '../formats/npm/tarball-url.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
 import type { FormatHandler } from './router.js';
+import { bodyEtag, type PreparedResponse, type PreparedResponses } from './prepared-responses.js';
 import { serveAsset } from './serve-asset.js';
 
 export interface Passthrough {
@@ -29,6 +29,7 @@ export interface NpmHandlerDeps {
   passthrough: Passthrough;
   offline: boolean;
   blobs: Pick<BlobStore, 'readRange'>;
+  prepared: PreparedResponses;
 }
 
 export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
@@ -47,21 +48,20 @@ export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
         exchange.facts.package = request.name;
         const abbreviated = wantsAbbreviated(exchange.req.headers.accept);
         const audience = packumentAudience(abbreviated, exchange.req.headers['npm-command']);
-        const doc = await packument(deps, exchange, repository, request.name, abbreviated, audience);
-        sendDocument(exchange, doc, abbreviated ? ABBREVIATED_MEDIA_TYPE : FULL_MEDIA_TYPE);
+        await sendPackument(deps, exchange, repository, request.name, abbreviated, audience);
         return;
       }
       case 'version': {
         exchange.facts.package = request.name;
         // one version asked for by name: an exact request, so an Unlisted version answers too
-        const doc = await packument(deps, exchange, repository, request.name, false, 'resolver');
+        const { doc } = await packument(deps, exchange, repository, request.name, false, 'resolver');
         const version = resolveSpec(doc, request.spec);
         const manifest = version === undefined ? undefined : doc.versions[version];
         if (manifest === undefined) {
           throw new LarderError('E_NOT_FOUND', `${request.name} has no version matching "${request.spec}" in ${repository}`, { operation: 'npm.version' });
         }
         exchange.facts.version = version;
-        sendDocument(exchange, manifest, FULL_MEDIA_TYPE);
+        sendPrepared(exchange, prepareDocument(manifest, FULL_MEDIA_TYPE));
         return;
       }
       case 'tarball':
@@ -73,22 +73,45 @@ export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
   };
 }
 
-async function packument(deps: NpmHandlerDeps, exchange: Exchange, repository: string, name: string, abbreviated: boolean, audience: UnionAudience): Promise<Packument> {
+async function packument(deps: NpmHandlerDeps, exchange: Exchange, repository: string, name: string, abbreviated: boolean, audience: UnionAudience): Promise<{ doc: Packument; freshUntil?: number }> {
   const view = await viewMetadata(deps.metadata, npmProtocol, repository, name, abbreviated ? 'abbreviated' : 'full', audience);
   exchange.setCache(view.outcome);
-  return rewriteForClient(view.doc, `${exchange.origin}/npm/${repository}/`);
+  const doc = rewriteForClient(view.doc, `${exchange.origin}/npm/${repository}/`);
+  return view.freshUntil === undefined ? { doc } : { doc, freshUntil: view.freshUntil };
+}
+
+/**
+ * A packument, from the prepared responses when its inputs have not changed since it was built
+ * (see prepared-responses.ts). The key holds everything the bytes depend on: the repository, the
+ * variant, the audience and the origin the tarball URLs point at.
+ */
+async function sendPackument(deps: NpmHandlerDeps, exchange: Exchange, repository: string, name: string, abbreviated: boolean, audience: UnionAudience): Promise<void> {
+  const key = [repository, name, abbreviated ? 'abbreviated' : 'full', audience, exchange.origin].join('\u0000');
+  const { ticket, ready } = deps.prepared.lookup(key, 'npm', name, deps.chain.repositories);
+  if (ready !== undefined) {
+    exchange.setCache('hit');
+    sendPrepared(exchange, ready);
+    return;
+  }
+  const { doc, freshUntil } = await packument(deps, exchange, repository, name, abbreviated, audience);
+  const response = prepareDocument(doc, abbreviated ? ABBREVIATED_MEDIA_TYPE : FULL_MEDIA_TYPE);
+  deps.prepared.keep(ticket, response, freshUntil);
+  sendPrepared(exchange, response);
 }
 
 /**
  * JSON with a strong ETag of its own, so clients can revalidate against larder. It varies by
  * `npm-command` too: an installing command sees Unlisted versions that `npm view` does not.
  */
-function sendDocument(exchange: Exchange, value: unknown, contentType: string): void {
-  const body = JSON.stringify(value);
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-  const headers = { vary: 'Accept, npm-command', etag, 'cache-control': 'no-cache' };
+function prepareDocument(value: unknown, contentType: string): PreparedResponse {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  return { body, etag: bodyEtag(body), contentType: `${contentType}; charset=utf-8`, headers: { vary: 'Accept, npm-command', 'cache-control': 'no-cache' } };
+}
+
+function sendPrepared(exchange: Exchange, response: PreparedResponse): void {
+  const headers = { ...response.headers, etag: response.etag };
   if (exchange.sentNotModified(headers)) return;
-  exchange.sendText(200, body, `${contentType}; charset=utf-8`, headers);
+  exchange.sendBytes(200, response.body, response.contentType, headers);
 }
 
 /**

@@ -4,10 +4,12 @@
  * `cacache verify` (which deletes content no index entry refers to) keeps it.
  *
  * Every digest goes through parseIntegrity first (cacache stores junk unverified), every write
- * is verified before it lands (see blob-write.ts), and every read is verified while it streams
- * with the last chunk held back (see verifying-reader.ts). Memory stays flat: bodies stream in
- * 64 KiB chunks and are never buffered whole.
+ * is verified before it lands (see blob-write.ts), and a read is verified while it streams with
+ * the last chunk held back (see verifying-reader.ts) unless this process already verified that
+ * very file unchanged (see verified-files.ts). Memory stays flat: bodies stream in
+ * 256 KiB chunks (few reads per artifact, bounded per stream) and are never buffered whole.
  */
+import type { Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { LarderError, describeError } from '../errors.js';
@@ -15,9 +17,10 @@ import { parseIntegrity } from '../domain/integrity.js';
 import type { BlobStore, BlobWrite, BlobWriteExpectation, StoredBlob } from './types.js';
 import { cacache, contentPath, removeIndexEntry } from './cacache-layout.js';
 import { startBlobWrite } from './blob-write.js';
+import { VerifiedFiles } from './verified-files.js';
 import { VerifyingReader } from './verifying-reader.js';
 
-const READ_CHUNK_BYTES = 64 * 1024;
+const READ_CHUNK_BYTES = 256 * 1024;
 
 function isAbsent(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
@@ -28,6 +31,7 @@ export class CacacheBlobStore implements BlobStore {
   readonly #dir: string;
   readonly #writes = new Set<BlobWrite>();
   readonly #reads = new Set<Readable>();
+  readonly #verified = new VerifiedFiles();
   #closed = false;
 
   /** @param dir the cacache directory, `<dataDir>/blobs-v1` */
@@ -87,16 +91,30 @@ export class CacacheBlobStore implements BlobStore {
       if (isAbsent(error)) return null;
       throw this.#storeError('store.read', error, `Could not open blob ${sri}`);
     }
-    let size: number;
+    let stats: Stats;
     try {
-      size = (await handle.stat()).size;
+      stats = await handle.stat();
     } catch (error) {
       await handle.close();
       throw this.#storeError('store.read', error, `Could not open blob ${sri}`);
     }
+    const size = stats.size;
     // The open handle keeps the bytes readable even if the blob is removed meanwhile.
     const source = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
-    const verifier = new VerifyingReader(sri, () => this.remove(sri));
+    if (this.#verified.isVerified(file, stats)) {
+      source.on('error', () => undefined);
+      this.#reads.add(source);
+      source.on('close', () => this.#reads.delete(source));
+      return { size, stream: source };
+    }
+    const verifier = new VerifyingReader(
+      sri,
+      () => {
+        this.#verified.forget(file);
+        return this.remove(sri);
+      },
+      () => this.#verified.verified(file, stats),
+    );
     source.on('error', (error) => verifier.destroy(this.#storeError('store.read', error, `Could not read blob ${sri}`)));
     // A consumer that goes away destroys the verifier; the source (and its descriptor) goes too.
     verifier.on('close', () => {
@@ -146,6 +164,7 @@ export class CacacheBlobStore implements BlobStore {
 
   async remove(integrity: string): Promise<void> {
     const sri = parseIntegrity(integrity);
+    this.#verified.forget(contentPath(this.#dir, sri));
     try {
       await cacache.rm.content(this.#dir, sri);
       await removeIndexEntry(this.#dir, sri);

@@ -61,12 +61,19 @@ function nextRevision(previous: string, status: VersionStatus): string {
   return createHash('sha256').update(previous).update('\0').update(status).digest('base64url').slice(0, 22);
 }
 
+/** Told after a write that may change what a package's metadata shows (prepared responses drop it). */
+export type RecordChangeListener = (format: Format, pkg: string) => void;
+
+const ignoreChange: RecordChangeListener = () => undefined;
+
 /** Package versions retained per repository (DESIGN §1 Retention). */
 export class RetentionRecords {
   readonly #records: RecordStore;
+  readonly #changed: RecordChangeListener;
 
-  constructor(records: RecordStore) {
+  constructor(records: RecordStore, onChange: RecordChangeListener = ignoreChange) {
     this.#records = records;
+    this.#changed = onChange;
   }
 
   getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined> {
@@ -82,7 +89,7 @@ export class RetentionRecords {
    * already retained there is kept exactly as it is and `version` is ignored.
    */
   async retain(repository: string, version: RetainedVersion): Promise<void> {
-    await this.#records.update<PackageRecord>(recordKeys.package(repository, version.format, version.package), (current) => {
+    await this.#update(repository, version.format, version.package, (current) => {
       const existing = versionOf(current, version.version);
       if (current !== undefined && existing !== undefined) {
         const merged = withNewAssets(existing, version);
@@ -104,7 +111,7 @@ export class RetentionRecords {
    */
   async setStatus(repository: string, format: Format, pkg: string, version: string, status: VersionStatus): Promise<RetainedVersion | undefined> {
     let updated: RetainedVersion | undefined;
-    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+    await this.#update(repository, format, pkg, (current) => {
       const existing = versionOf(current, version);
       if (current === undefined || existing === undefined) return current;
       if (existing.status === status) {
@@ -135,16 +142,17 @@ export class RetentionRecords {
     change: (existing: RetainedVersion | undefined) => RetainedVersion | undefined,
   ): Promise<{ before?: RetainedVersion; after?: RetainedVersion }> {
     const outcome: { before?: RetainedVersion; after?: RetainedVersion } = {};
-    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+    await this.#update(repository, format, pkg, (current) => {
       const before = versionOf(current, version);
       const after = change(before);
       if (before !== undefined) outcome.before = before;
       if (after !== undefined) outcome.after = after;
       if (after === before) return current;
-      const versions = { ...current?.versions };
-      if (after === undefined) delete versions[version];
-      // A computed key defines an own property even for `__proto__`.
-      else Object.assign(versions, { [version]: after });
+      const rest = { ...current?.versions };
+      delete rest[version];
+      // Spread and a computed key define own properties, even for `__proto__` (assignment would
+      // set the prototype instead).
+      const versions = after === undefined ? rest : { ...rest, [version]: after };
       return Object.keys(versions).length === 0 ? undefined : { repository, format, package: pkg, ...current, versions };
     });
     return outcome;
@@ -153,7 +161,7 @@ export class RetentionRecords {
   /** Deletes a version's record; the package record goes with its last version. Returns what was removed. */
   async removeVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined> {
     let removed: RetainedVersion | undefined;
-    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+    await this.#update(repository, format, pkg, (current) => {
       removed = versionOf(current, version);
       if (current === undefined || removed === undefined) return current;
       const versions = { ...current.versions };
@@ -179,7 +187,19 @@ export class RetentionRecords {
       for await (const [key] of this.#records.entries<unknown>(prefix)) keys.push(key);
     }
     for (const key of keys) await this.#records.delete(key);
+    for (const version of held) this.#changed(version.format, version.package);
     return held;
+  }
+
+  /** One package record's read-modify-write; listeners hear of it when the record changed. */
+  async #update(repository: string, format: Format, pkg: string, change: (current: PackageRecord | undefined) => PackageRecord | undefined): Promise<void> {
+    let changed = false;
+    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
+      const next = change(current);
+      changed = next !== current;
+      return next;
+    });
+    if (changed) this.#changed(format, pkg);
   }
 
   /** Every package with retained versions in a repository (optionally one format), in key order. */
@@ -193,17 +213,20 @@ export class RetentionRecords {
 /** Cached metadata documents per repository (gateway), package and variant. */
 export class MetadataRecords {
   readonly #records: RecordStore;
+  readonly #changed: RecordChangeListener;
 
-  constructor(records: RecordStore) {
+  constructor(records: RecordStore, onChange: RecordChangeListener = ignoreChange) {
     this.#records = records;
+    this.#changed = onChange;
   }
 
   get(repository: string, format: Format, pkg: string, variant: string): Promise<MetadataEntry | undefined> {
     return this.#records.get<MetadataEntry>(recordKeys.metadata(repository, format, pkg, variant));
   }
 
-  set(repository: string, format: Format, pkg: string, variant: string, entry: MetadataEntry): Promise<void> {
-    return this.#records.set(recordKeys.metadata(repository, format, pkg, variant), entry);
+  async set(repository: string, format: Format, pkg: string, variant: string, entry: MetadataEntry): Promise<void> {
+    await this.#records.set(recordKeys.metadata(repository, format, pkg, variant), entry);
+    this.#changed(format, pkg);
   }
 
   /** Records a successful revalidation (a 304): the stored document is fresh again. No-op when absent. */
@@ -211,10 +234,13 @@ export class MetadataRecords {
     await this.#records.update<MetadataEntry>(recordKeys.metadata(repository, format, pkg, variant), (current) =>
       current === undefined ? undefined : { ...current, fetchedAt },
     );
+    this.#changed(format, pkg);
   }
 
   async remove(repository: string, format: Format, pkg: string, variant: string): Promise<boolean> {
-    return this.#records.delete(recordKeys.metadata(repository, format, pkg, variant));
+    const removed = await this.#records.delete(recordKeys.metadata(repository, format, pkg, variant));
+    this.#changed(format, pkg);
+    return removed;
   }
 }
 

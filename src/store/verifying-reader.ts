@@ -12,17 +12,20 @@ export class VerifyingReader extends Transform {
   readonly #expected: string;
   readonly #digester: Digester;
   readonly #onMismatch: (actual: string) => Promise<void>;
+  readonly #onVerified: () => void;
   #held: Buffer | undefined;
 
   /**
    * @param expected normalised SRI string the bytes must match
    * @param onMismatch runs (evicting the blob) before the stream reports the mismatch
+   * @param onVerified runs when every byte matched
    */
-  constructor(expected: string, onMismatch: (actual: string) => Promise<void>) {
+  constructor(expected: string, onMismatch: (actual: string) => Promise<void>, onVerified: () => void = () => undefined) {
     super();
     this.#expected = expected;
     this.#digester = createDigester(expected);
     this.#onMismatch = onMismatch;
+    this.#onVerified = onVerified;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -35,6 +38,7 @@ export class VerifyingReader extends Transform {
   override _flush(callback: TransformCallback): void {
     const actual = this.#digester.digest();
     if (actual === this.#expected) {
+      this.#onVerified();
       callback(null, this.#held);
       return;
     }

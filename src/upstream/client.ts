@@ -3,11 +3,12 @@
  * connect / headers / body timeouts. It uses undici `request`, never `fetch`, because fetch
  * follows redirects to any host (DESIGN §5); redirects are followed here under the rules in
  * redirect.ts. Transport failures become LarderErrors (transport-errors.ts), on the request
- * and on the body stream alike (body.ts).
+ * and on the body stream alike (body.ts). undici is loaded on the first request: it is the
+ * largest module larder has, and a daemon serving from its store may never need it.
  */
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { UpstreamSettings } from '../config/types.js';
 import type { UpstreamClient, UpstreamRequestOptions, UpstreamResponse } from './types.js';
 import { wrapBody } from './body.js';
@@ -61,17 +62,29 @@ async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
   }
 }
 
+interface Undici {
+  agent: Agent;
+  request: typeof import('undici').request;
+}
+
 export class UndiciUpstreamClient implements UpstreamClient {
   readonly #settings: UpstreamSettings;
-  readonly #agent: Agent;
+  #undici: Promise<Undici> | undefined;
 
   constructor(settings: UpstreamSettings) {
     this.#settings = settings;
-    this.#agent = new Agent({
-      connect: { timeout: settings.connectTimeoutMs },
-      headersTimeout: settings.headersTimeoutMs,
-      bodyTimeout: settings.bodyTimeoutMs,
-    });
+  }
+
+  #load(): Promise<Undici> {
+    this.#undici ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({
+        connect: { timeout: this.#settings.connectTimeoutMs },
+        headersTimeout: this.#settings.headersTimeoutMs,
+        bodyTimeout: this.#settings.bodyTimeoutMs,
+      }),
+      request,
+    }));
+    return this.#undici;
   }
 
   async request(url: URL, options: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
@@ -104,9 +117,10 @@ export class UndiciUpstreamClient implements UpstreamClient {
 
   /** One request, retried while it fails before any response in a way worth retrying. */
   async #send(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const { agent, request } = await this.#load();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await request(url, { dispatcher: this.#agent, method, headers, ...(signal === undefined ? {} : { signal }) });
+        return await request(url, { dispatcher: agent, method, headers, ...(signal === undefined ? {} : { signal }) });
       } catch (err) {
         // An abort is the caller's decision: they get their own reason back, as with fetch.
         if (signal?.aborted === true) throw signal.reason;
@@ -136,10 +150,12 @@ export class UndiciUpstreamClient implements UpstreamClient {
   }
 
   async close(): Promise<void> {
+    if (this.#undici === undefined) return;
+    const { agent } = await this.#undici;
     // close() waits for requests in flight, and for bodies nobody reads: bound the wait, then
     // destroy, so shutting down never hangs on a forgotten body.
     const grace = sleep(CLOSE_GRACE_MS, 'timeout' as const, { ref: false });
-    const outcome = await Promise.race([this.#agent.close().then(() => 'closed' as const), grace]);
-    if (outcome === 'timeout') await this.#agent.destroy();
+    const outcome = await Promise.race([agent.close().then(() => 'closed' as const), grace]);
+    if (outcome === 'timeout') await agent.destroy();
   }
 }

@@ -1,16 +1,11 @@
 // The management CLI (issue 5) against a real daemon: repos, packages and versions commands, in
 // tables, lines and --json; paging tokens; status changes; the daemon's errors; and the built binary.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from '../helpers/fake-npm-registry.js';
+import { builtLarder } from '../helpers/built-larder.js';
 import { startTestLarder, type TestLarder } from '../helpers/larder.js';
 import { capture, cliAgainst } from './run-in-process.js';
 import { run } from '../../src/main.js';
-
-const ROOT = resolve(import.meta.dirname, '../..');
 
 let registry: FakeNpmRegistry;
 let larder: TestLarder;
@@ -203,33 +198,13 @@ t.test('set-status, its guard, and delete', async (t) => {
 });
 
 t.test('the built binary talks to the daemon', async (t) => {
-  // dist/ is gitignored; build it as `npm run build` would.
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch((error: { stdout?: string }) => {
-    t.fail(`build failed:\n${error.stdout ?? String(error)}`);
-  });
-  const main = join(ROOT, 'dist', 'main.js');
-  t.ok(existsSync(main), 'dist/main.js built');
-  const ran = await new Promise<{ code: number | null; out: string; err: string }>((resolveRun, reject) => {
-    const child = spawn(process.execPath, [main, 'repos', 'list', '--url', larder.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolveRun({ code, out, err }));
-  });
+  const built = await builtLarder(t);
+  const ran = await built.run(['repos', 'list', '--url', larder.url]);
   t.equal(ran.err, '');
   t.equal(ran.code, 0);
   t.equal(ran.out, `default\tnpm-store\t-\t-\nnpm-store\t-\tcustom\t${registry.url}\n`, 'a pipe gets lines, not a table');
 
-  const down = await new Promise<{ code: number | null; err: string }>((resolveRun, reject) => {
-    const child = spawn(process.execPath, [main, 'repos', 'describe', 'nope', '--url', larder.url], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolveRun({ code, err }));
-  });
+  const down = await built.run(['repos', 'describe', 'nope', '--url', larder.url]);
   t.equal(down.code, 1);
   t.match(down.err, /^larder: .*"nope"/);
 });
