@@ -11,6 +11,7 @@ import { hideBin } from 'yargs/helpers';
 import { configCommand } from './cli/config.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './cli/exit.js';
 import { processIo, type CliIo } from './cli/io.js';
+import { gcCommand, verifyCommand } from './cli/maintenance.js';
 import { packagesCommand } from './cli/packages.js';
 import { reloadCommand } from './cli/reload.js';
 import { reposCommand } from './cli/repos.js';
@@ -41,6 +42,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .command(packagesCommand(io, select))
     .command(versionsCommand(io, select))
     .command(reloadCommand(io, select))
+    .command(verifyCommand(io, select))
+    .command(gcCommand(io, select))
     .strict()
     .demandCommand(1, 'give a command: serve or config (or, against a running daemon: repos, packages, versions)')
     .recommendCommands()

@@ -21,6 +21,8 @@ export interface CliIo {
   stderr(text: string): void;
   /** True when stdout is a terminal: the management commands print aligned tables then. */
   stdoutIsTTY?: boolean;
+  /** True when stderr is a terminal: long work draws a progress bar there then. */
+  stderrIsTTY?: boolean;
   /** Environment for config loading; config/ falls back to process.env. */
   env?: NodeJS.ProcessEnv;
   /** Directory relative paths are resolved against; defaults to process.cwd(). */
@@ -38,5 +40,6 @@ export function processIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
   };
 }

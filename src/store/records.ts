@@ -31,6 +31,7 @@ function part(value: string, what: string): string {
 
 /** The key scheme. Exported for tests and for tools that inspect the database. */
 export const recordKeys = {
+  allPackages: 'pkg/',
   packages(repository: string, format?: Format): string {
     return `pkg/${part(repository, 'repository')}/${format === undefined ? '' : `${format}/`}`;
   },
@@ -200,6 +201,11 @@ export class RetentionRecords {
       return next;
     });
     if (changed) this.#changed(format, pkg);
+  }
+
+  /** Every package record of every repository, configured or not (maintenance: verify, gc). */
+  async *allPackages(): AsyncIterable<PackageRecord> {
+    for await (const [, record] of this.#records.entries<PackageRecord>(recordKeys.allPackages)) yield record;
   }
 
   /** Every package with retained versions in a repository (optionally one format), in key order. */
