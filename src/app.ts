@@ -20,6 +20,7 @@ import { MetadataCache } from './engine/metadata-cache.js';
 import { LarderError, describeError } from './errors.js';
 import { createApiHandler } from './http/api-handler.js';
 import { createNpmHandler } from './http/npm-handler.js';
+import { createAuthenticator } from './http/auth.js';
 import { PreparedResponses } from './http/prepared-responses.js';
 import { createPypiHandler } from './http/pypi-handler.js';
 import { createMavenHandler } from './http/maven-handler.js';
@@ -29,6 +30,7 @@ import { createRouter } from './http/router.js';
 import { createHttpServer } from './http/server.js';
 import { CacacheBlobStore } from './store/blob-store.js';
 import { SqliteRecordStore } from './store/record-store.js';
+import { tokenSecret } from './store/secret.js';
 import { MetadataRecords, NotFoundRecords, RetentionRecords } from './store/records.js';
 import { larderUserAgent, UndiciUpstreamClient } from './upstream/client.js';
 import { createPassthrough } from './upstream/passthrough.js';
@@ -150,7 +152,13 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
 
   const httpServer = createHttpServer({
     log,
-    handler: createRouter({ formats: { npm, pypi, maven }, api: createApiHandler(management, reconfigurer), repositoryNames: () => [...holder.repositories.keys()], version: larderUserAgent().split('/')[1] ?? 'unknown' }),
+    handler: createRouter({
+      formats: { npm, pypi, maven },
+      api: createApiHandler(management, reconfigurer),
+      repositoryNames: () => [...holder.repositories.keys()],
+      version: larderUserAgent().split('/')[1] ?? 'unknown',
+      ...(config.auth.required ? { authenticate: createAuthenticator(await tokenSecret(config.dataDir)) } : {}),
+    }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
   });
   built.server = httpServer;

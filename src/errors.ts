@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'E_CONFIG_INVALID', // the config file or a flag is wrong (exit 2)
   'E_USAGE', // bad command-line usage (exit 2)
   'E_BAD_REQUEST', // malformed name, traversal, bad encoding (400)
+  'E_UNAUTHORIZED', // auth is required and the token is missing, expired or not ours (401)
   'E_NOT_FOUND', // nothing in the searched repositories has it (404)
   'E_REPOSITORY_UNKNOWN', // no repository by that name (404)
   'E_METHOD_NOT_ALLOWED', // (405)

@@ -17,6 +17,7 @@ import { reloadCommand } from './cli/reload.js';
 import { reposCommand } from './cli/repos.js';
 import type { CommandAction } from './cli/select.js';
 import { serveCommand } from './cli/serve.js';
+import { tokenCommand } from './cli/token.js';
 import { versionsCommand } from './cli/versions.js';
 
 /** package.json sits one level above both src/main.ts and dist/main.js. */
@@ -44,6 +45,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .command(reloadCommand(io, select))
     .command(verifyCommand(io, select))
     .command(gcCommand(io, select))
+    .command(tokenCommand(io, select))
     .strict()
     .demandCommand(1, 'give a command: serve or config (or, against a running daemon: repos, packages, versions)')
     .recommendCommands()

@@ -12,6 +12,8 @@ export const DEFAULT_CONFIG_YAML = `\
 listen:
   host: 127.0.0.1
   port: 7878
+auth:
+  required: false
 offline: false
 log:
   level: info

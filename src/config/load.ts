@@ -13,7 +13,7 @@ import { at, readBoolean, readEnum, readInteger, readString } from './fields.js'
 import { deepFreeze } from './freeze.js';
 import { configInvalid, ProblemList, type ConfigProblem } from './problems.js';
 import type { LarderConfig } from './types.js';
-import { checkNotSelf, LOG_LEVELS, readHost, validateConfig } from './validate.js';
+import { checkExposure, checkNotSelf, LOG_LEVELS, readHost, validateConfig } from './validate.js';
 
 export interface ConfigOverrides {
   dataDir?: string;
@@ -116,6 +116,7 @@ export function applyOverrides(
   if (overrides.host !== undefined || overrides.port !== undefined) {
     checkNotSelf(config.repositories, listen, at({ problems, path: '' }, 'repositories'));
   }
+  if (overrides.host !== undefined) checkExposure(listen.host, config.auth.required, flag('host'));
   problems.throwIfAny('command line', 'config.overrides');
   return deepFreeze(next);
 }

@@ -14,6 +14,7 @@ export const NPM_REGISTRY_AT_RUN_TIME = "(from npm's configuration at run time)"
 export function configToYaml(config: LarderConfig): string {
   const document = new Document({
     listen: { ...config.listen },
+    auth: { ...config.auth },
     dataDir: config.dataDir,
     offline: config.offline,
     log: { level: config.logLevel },

@@ -65,8 +65,14 @@ export interface UpstreamSettings {
   breakerCooldownMs: number;
 }
 
+export interface AuthSettings {
+  /** Every request needs a token (`larder token create`), except the health and ping probes. */
+  required: boolean;
+}
+
 export interface LarderConfig {
   listen: { host: string; port: number };
+  auth: AuthSettings;
   dataDir: string;
   offline: boolean;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';

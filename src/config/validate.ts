@@ -26,7 +26,7 @@ import type { LarderConfig, UpstreamSettings } from './types.js';
 
 export const LOG_LEVELS: readonly LarderConfig['logLevel'][] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-const TOP_LEVEL_KEYS = ['listen', 'dataDir', 'offline', 'log', 'upstream', 'limits', 'defaults', 'repositories'];
+const TOP_LEVEL_KEYS = ['listen', 'auth', 'dataDir', 'offline', 'log', 'upstream', 'limits', 'defaults', 'repositories'];
 
 /** Metadata is decoded as one string, and V8 strings top out near 512 MiB. */
 export const MAX_METADATA_LIMIT = 512 * 1024 ** 2;
@@ -65,8 +65,13 @@ export function validateConfig(document: unknown, options: ValidateOptions): Lar
   checkGraph({ upstreams: mapValues(repositories, (r) => r.upstreams), positions, path: reposCtx.path }, problems);
   checkNotSelf(repositories, listen, reposCtx);
 
+  const authSection = readSection(doc.auth, ['required'], at(root, 'auth')) ?? {};
+  const auth = { required: readBoolean(authSection.required, false, at(at(root, 'auth'), 'required')) };
+  checkExposure(listen.host, auth.required, at(at(root, 'listen'), 'host'));
+
   const config: LarderConfig = {
     listen,
+    auth,
     dataDir: dataDirValue === '' ? defaultDataDir(options.env, options.cwd) : resolvePath(dataDirValue, options.baseDir, options.env),
     offline: readBoolean(doc.offline, false, at(root, 'offline')),
     logLevel: readEnum(logSection.level, LOG_LEVELS, 'info', at(at(root, 'log'), 'level')),
@@ -98,10 +103,30 @@ function readUpstreamSettings(value: unknown, ctx: FieldContext): UpstreamSettin
 /** A host name or IP address to listen on: no scheme, port or path. */
 export function readHost(value: unknown, ctx: FieldContext): string {
   const host = readString(value, '127.0.0.1', ctx, { nonEmpty: true });
-  if (/[\s/]/.test(host) || /^\w+:\/\//.test(host)) {
+  if (!isHostSyntax(host)) {
     ctx.problems.add(ctx.path, `expected a host name or IP address such as 127.0.0.1, got ${JSON.stringify(host)}`);
   }
   return host;
+}
+
+function isHostSyntax(host: string): boolean {
+  return host !== '' && !/[\s/]/.test(host) && !/^\w+:\/\//.test(host);
+}
+
+/** True for an address only this machine can reach: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** Listening where other machines reach it, larder must know who asks (issue 7 §5). */
+export function checkExposure(host: string, authRequired: boolean, ctx: FieldContext): void {
+  // A malformed host has its own problem already.
+  if (authRequired || isLoopbackHost(host) || !isHostSyntax(host)) return;
+  ctx.problems.add(
+    ctx.path,
+    `${host} is reachable from other machines, and anyone who reaches larder could use it: set auth.required: true (clients then need a token from \`larder token create\`), or listen on 127.0.0.1`,
+  );
 }
 
 /** A custom connection must not point back at this larder: it would ask itself forever. */

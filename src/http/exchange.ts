@@ -16,6 +16,8 @@ export interface ExchangeFacts {
   version?: string;
   cache?: CacheOutcome;
   error?: LarderError;
+  /** Whom the request's token was made for (never the token). */
+  user?: string;
 }
 
 export class Exchange {

@@ -5,6 +5,7 @@
 import { REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { LarderError } from '../errors.js';
 import type { ApiHandler } from './api-handler.js';
+import { AUTH_CHALLENGE, type Authenticator } from './auth.js';
 import type { Exchange } from './exchange.js';
 import type { Handler } from './server.js';
 
@@ -17,6 +18,8 @@ export interface RouterOptions {
   version: string;
   /** The management API under `/-/api/`. */
   api?: ApiHandler;
+  /** When auth is required: checks the request's token (throws E_UNAUTHORIZED). */
+  authenticate?: Authenticator;
 }
 
 const API_PREFIX = '/-/api/';
@@ -31,7 +34,16 @@ export function createRouter(options: RouterOptions): Handler {
     const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
     const query = queryAt === -1 ? '' : raw.slice(queryAt + 1);
     if (FORBIDDEN_RAW.test(path)) throw badRequest('the request path contains a NUL, CR or LF character');
+    // The index and health answers name nothing retained: probes need them without a token.
     if (path === '/' || path === '/-/health') return sendIndex(exchange, options);
+    if (options.authenticate !== undefined) {
+      try {
+        exchange.facts.user = options.authenticate(exchange.req).sub;
+      } catch (error) {
+        exchange.res.setHeader('www-authenticate', AUTH_CHALLENGE);
+        throw error;
+      }
+    }
     if (options.api !== undefined && path.startsWith(API_PREFIX)) return options.api(exchange, path.slice(API_PREFIX.length), query);
 
     const match = /^\/([a-z]+)\/([^/]*)(?:\/(.*))?$/.exec(path);

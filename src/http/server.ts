@@ -71,6 +71,7 @@ function logExchange(log: Logger, exchange: Exchange): void {
     cache: facts.cache,
     bytes: exchange.bytes,
     ms: Math.round(exchange.elapsedMs * 10) / 10,
+    ...(facts.user === undefined ? {} : { user: facts.user }),
     ...(aborted ? { aborted: true } : {}),
     ...(facts.error ? { code: facts.error.code, err: facts.error.message } : {}),
   };

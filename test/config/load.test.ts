@@ -84,7 +84,7 @@ t.test('validation problems name the file', async (t) => {
 });
 
 t.test('command-line overrides apply after the file and are checked', async (t) => {
-  const dir = t.testdir({ 'c.yaml': 'listen: { host: 0.0.0.0, port: 9000 }\nlog: { level: warn }\n' });
+  const dir = t.testdir({ 'c.yaml': 'listen: { host: 0.0.0.0, port: 9000 }\nauth: { required: true }\nlog: { level: warn }\n' });
   const file = join(dir, 'c.yaml');
   const config = await loadConfig({ file, env: { HOME }, overrides: { port: 0, offline: true, logLevel: 'debug' } });
   t.same(config.listen, { host: '0.0.0.0', port: 0 });

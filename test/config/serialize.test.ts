@@ -16,6 +16,7 @@ t.test('the embedded default, shown, mentions where npm comes from', async (t) =
 t.test('what show prints is a config that loads to the same thing', async (t) => {
   const original = validYaml(`
 listen: { host: 0.0.0.0, port: 0 }
+auth: { required: true }
 dataDir: /srv/larder
 offline: true
 log: { level: debug }

@@ -12,6 +12,7 @@ t.test('an empty document is the embedded default', async (t) => {
   t.same(empty, fromDefault);
   t.same(empty.listen, { host: '127.0.0.1', port: 7878 });
   t.equal(empty.offline, false);
+  t.same(empty.auth, { required: false });
   t.equal(empty.logLevel, 'info');
   t.same(empty.upstream, {
     connectTimeoutMs: 10_000,
@@ -132,7 +133,7 @@ t.test('unknown keys are errors, with a did-you-mean when close', async (t) => {
   t.match(byPath.get('upstreams'), /unknown key \(did you mean "upstream"\?\)/);
   t.match(byPath.get('listen.prot'), /did you mean "port"/);
   t.match(byPath.get('data_dir'), /did you mean "dataDir"/);
-  t.match(byPath.get('banana'), /^unknown key; known keys here: "listen", "dataDir"/);
+  t.match(byPath.get('banana'), /^unknown key; known keys here: "listen", "auth", "dataDir"/);
   t.notMatch(byPath.get('banana'), /did you mean/);
   t.match(byPath.get('repositories.default.upstream'), /did you mean "upstreams"/);
 });
@@ -162,7 +163,10 @@ t.test('ranges: port, retries, sizes, timer-backed durations', async (t) => {
 
 t.test('listen.host takes a host, not a URL', async (t) => {
   t.equal(validYaml('listen: { host: "::1" }').listen.host, '::1');
-  t.equal(validYaml('listen: { host: 0.0.0.0 }').listen.host, '0.0.0.0');
+  t.equal(validYaml('listen: { host: 0.0.0.0 }\nauth: { required: true }').listen.host, '0.0.0.0');
+  const exposed = new Map(problemsOf('listen: { host: 0.0.0.0 }').map((p) => [p.path, p.message]));
+  t.match(exposed.get('listen.host'), /reachable from other machines.*auth\.required: true/, 'no auth on a non-loopback address: refused');
+  for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) t.equal(validYaml(`listen: { host: "${host}" }`).listen.host, host, `${host} is loopback`);
   t.match(problemsOf('listen: { host: "http://localhost" }')[0], { path: 'listen.host', message: /host name or IP address/ });
 });
 

@@ -50,7 +50,7 @@ export interface ReloadOutcome {
 
 /** Settings the running daemon built its parts from: a reload cannot change them. */
 const REFUSED = ['listen', 'dataDir'] as const;
-const LATER = ['offline', 'logLevel', 'upstream', 'maxMetadataBytes'] as const;
+const LATER = ['auth', 'offline', 'logLevel', 'upstream', 'maxMetadataBytes'] as const;
 const OPERATION = 'config.reload';
 
 export class Reconfigurer {
