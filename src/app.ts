@@ -31,6 +31,8 @@ import { createHttpServer } from './http/server.js';
 import { CacacheBlobStore } from './store/blob-store.js';
 import { SqliteRecordStore } from './store/record-store.js';
 import { tokenSecret } from './store/secret.js';
+import { lockDataDir } from './store/data-dir-lock.js';
+import { sweepLeftovers } from './store/blob-inventory.js';
 import { MetadataRecords, NotFoundRecords, RetentionRecords } from './store/records.js';
 import { larderUserAgent, UndiciUpstreamClient } from './upstream/client.js';
 import { createPassthrough } from './upstream/passthrough.js';
@@ -66,7 +68,15 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   await mkdir(config.dataDir, { recursive: true }).catch((error: unknown) => {
     throw new LarderError('E_STORE', `cannot create the data directory ${config.dataDir}; give a writable one with --data-dir`, { operation: 'app.start', cause: error });
   });
-  const records = await SqliteRecordStore.open(join(config.dataDir, RECORD_FILE));
+  const lock = await lockDataDir(config.dataDir);
+  // With the lock held no other daemon writes here: what is in the writers' tmp dir was left by
+  // one that died mid-write.
+  const swept = await sweepLeftovers(join(config.dataDir, BLOB_DIR));
+  if (swept > 0) log.info({ swept }, `removed ${swept} leftovers of writes interrupted when larder last stopped`);
+  const records = await SqliteRecordStore.open(join(config.dataDir, RECORD_FILE)).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
   const blobs = new CacacheBlobStore(join(config.dataDir, BLOB_DIR));
   // Warm metadata answers kept ready to send; every record write about a package drops its own.
   const prepared = new PreparedResponses({ maxBytes: PREPARED_RESPONSE_BYTES });
@@ -174,6 +184,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     httpServer.listen(config.listen.port, config.listen.host, resolve);
   }).catch(async (error: unknown) => {
     await Promise.allSettled([records.close(), blobs.close(), client.close(), passthrough.close()]);
+    await lock.release();
     throw error;
   });
   const port = listening()?.port ?? config.listen.port;
@@ -197,6 +208,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
       await Promise.allSettled([client.close(), passthrough.close()]);
       await records.close();
       await blobs.close();
+      await lock.release();
     },
   };
 }

@@ -5,7 +5,7 @@
  * Used by `larder verify` and `larder gc`, which work on a data dir a daemon may be serving.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INTEGRITY_ALGORITHMS, createDigester, parseIntegrity } from '../domain/integrity.js';
 
@@ -71,4 +71,14 @@ export async function* leftoverTmpFiles(blobDir: string): AsyncIterable<{ path: 
     const info = await stat(path).catch(() => undefined);
     if (info !== undefined) yield { path, mtimeMs: info.mtimeMs, size: info.isFile() ? info.size : 0 };
   }
+}
+
+/** Removes every leftover in `tmp/`; only for the holder of the data dir's lock. Returns how many. */
+export async function sweepLeftovers(blobDir: string): Promise<number> {
+  let swept = 0;
+  for await (const leftover of leftoverTmpFiles(blobDir)) {
+    await rm(leftover.path, { recursive: true, force: true });
+    swept += 1;
+  }
+  return swept;
 }
