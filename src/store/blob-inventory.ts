@@ -48,18 +48,28 @@ export async function* storedBlobs(blobDir: string): AsyncIterable<StoredBlobFil
             void error; // not a digest-named file: not a blob of ours
             continue;
           }
-          const info = await stat(path);
-          if (info.isFile()) yield { integrity, path, size: info.size, mtimeMs: info.mtimeMs };
+          // A blob removed since the listing (evicted, disposed) is simply not there any more.
+          const info = await stat(path).catch((error: unknown) => {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+            throw error;
+          });
+          if (info?.isFile() === true) yield { integrity, path, size: info.size, mtimeMs: info.mtimeMs };
         }
       }
     }
   }
 }
 
-/** The integrity the bytes of `path` actually have, in the algorithm of `expected`. */
-export async function actualIntegrity(path: string, expected: string): Promise<string> {
+/** The integrity the bytes of `path` actually have, in the algorithm of `expected`; undefined when the file is gone. */
+export async function actualIntegrity(path: string, expected: string): Promise<string | undefined> {
   const digester = createDigester(expected);
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) digester.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) digester.update(chunk as Buffer);
+  } catch (error) {
+    // Removed by a daemon serving the same data dir since it was listed: nothing left to check.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
   return digester.digest();
 }
 

@@ -52,7 +52,7 @@ export async function verifyStore(deps: MaintenanceDeps, repair: boolean): Promi
   for (const file of files) {
     const actual = await actualIntegrity(file.path, file.integrity);
     if (actual === file.integrity) present.add(file.integrity);
-    else {
+    else if (actual !== undefined) {
       if (repair) await deps.blobs.remove(file.integrity);
       report.corrupt.push({ integrity: file.integrity, actual, path: file.path, evicted: repair });
     }

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { isLarderError } from '../../src/errors.js';
 import { LOCK_FILE, lockDataDir } from '../../src/store/data-dir-lock.js';
 import { startTestLarder } from '../helpers/larder.js';
@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const LOADER = join(ROOT, 'node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
 
 /** Takes the lock in another process and keeps it until that process is killed. */
-async function holdInChild(t: Parameters<Parameters<typeof t.test>[1]>[0], dir: string): Promise<number> {
+async function holdInChild(t: Test, dir: string): Promise<number> {
   const script = `import { lockDataDir } from ${JSON.stringify(join(ROOT, 'src/store/data-dir-lock.ts'))}; await lockDataDir(${JSON.stringify(dir)}); console.log('held'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--import', LOADER, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.teardown(() => void child.kill('SIGKILL'));

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RetainedVersion } from '../../domain/types.js';
+import { parseIntegrity } from '../../domain/integrity.js';
 import { LarderError } from '../../errors.js';
 import { change, type VersionChange, type VersionChangeResult } from './changes.js';
 import type { ManagementDeps } from './views.js';
@@ -20,18 +21,22 @@ async function disposeOne(deps: ManagementDeps, request: VersionChange, version:
   const { before, after } = await deps.retention.updateVersion(repository, format, pkg, version, (existing) =>
     existing === undefined || existing.status === 'Disposed' ? existing : { ...existing, status: 'Disposed', assets: [], revision: disposedRevision(existing.revision) },
   );
-  if (before !== undefined && before.status !== 'Disposed') for (const asset of before.assets) released.add(asset.integrity);
+  if (before !== undefined && before.status !== 'Disposed') for (const asset of before.assets) released.add(parseIntegrity(asset.integrity));
   return after;
 }
 
-/** Integrities still referenced by any version record in any configured repository. */
+/**
+ * Integrities (normalised) still referenced by any version record of any repository, configured
+ * or not: the same rule as `larder gc`, so a blob goes only when no record anywhere names it.
+ */
 async function referencedIntegrities(deps: ManagementDeps, candidates: ReadonlySet<string>): Promise<Set<string>> {
   const held = new Set<string>();
   // A full scan: fine for one machine's cache; an index would be the next step if it ever is not.
-  for (const repository of deps.repositories.keys()) {
-    for await (const record of deps.retention.listPackages(repository)) {
-      for (const retained of Object.values(record.versions)) {
-        for (const asset of retained.assets) if (candidates.has(asset.integrity)) held.add(asset.integrity);
+  for await (const record of deps.retention.allPackages()) {
+    for (const retained of Object.values(record.versions)) {
+      for (const asset of retained.assets) {
+        const integrity = parseIntegrity(asset.integrity);
+        if (candidates.has(integrity)) held.add(integrity);
       }
     }
   }
@@ -83,7 +88,7 @@ export async function purgeRepository(deps: ManagementDeps, repository: string):
     throw new LarderError('E_CONFLICT', `repository "${repository}" is still configured; delete it from the config first`, { operation: 'management.purge' });
   }
   const held = await deps.retention.purgeRepository(repository);
-  const released = new Set(held.flatMap((version) => version.assets.map((asset) => asset.integrity)));
+  const released = new Set(held.flatMap((version) => version.assets.map((asset) => parseIntegrity(asset.integrity))));
   const packages = new Set(held.map((version) => `${version.format}\0${version.package}`)).size;
   return { repository, packages, versions: held.length, blobsRemoved: await releaseBlobs(deps, released) };
 }

@@ -20,6 +20,8 @@ export interface ManagedRetention {
     change: (existing: RetainedVersion | undefined) => RetainedVersion | undefined,
   ): Promise<{ before?: RetainedVersion; after?: RetainedVersion }>;
   listPackages(repository: string, format?: Format): AsyncIterable<PackageRecord>;
+  /** Every package record of every repository, configured or not. */
+  allPackages(): AsyncIterable<PackageRecord>;
   /** Removes every record of a repository; returns the versions it held. */
   purgeRepository(repository: string): Promise<RetainedVersion[]>;
 }
