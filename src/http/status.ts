@@ -29,9 +29,12 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** Statuses of errors that happened upstream of a request that was itself fine. */
 export function statusFor(code: ErrorCode, operation: string | undefined): number {
-  // A response over a size limit is the client's fault (413); a metadata document over the
-  // limit is the upstream's (502).
-  if (code === 'E_TOO_LARGE' && operation !== undefined && operation.startsWith('metadata')) return 502;
-  if (code === 'E_TOO_LARGE' && operation === 'http.url') return 414;
+  // Over a size limit: the client's request (413, a URL 414) or an upstream's document (502,
+  // whichever layer passed the error on).
+  if (code === 'E_TOO_LARGE') {
+    if (operation === 'http.url') return 414;
+    const clientSide = operation !== undefined && (operation.startsWith('api.') || operation.startsWith('http.'));
+    return clientSide ? 413 : 502;
+  }
   return HTTP_STATUS[code];
 }

@@ -1,31 +1,30 @@
 /**
- * One verified write into the cacache blob store.
+ * One verified write into the blob store, without cacache's write stream.
  *
- * The caller writes into our own Writable; we hash every chunk (to name the actual digest in a
- * mismatch message) and forward it, with backpressure, to a cacache put stream that was given the
- * expected integrity and size, so cacache verifies the body before it moves the temp file into
- * place and nothing unverified is ever retained.
- *
- * Abort handling is the subtle part (DESIGN §5): destroying a cacache write stream leaks its temp
- * file and file descriptor. Instead, an aborted write *ends* the cacache stream: the body it holds
- * is incomplete, so cacache's own check fails (a size or digest mismatch; we never write without
- * an expected integrity or size), and cacache deletes its temp file and closes the descriptor on
- * that path. Only a body that was already complete can land, and then it is valid content.
+ * cacache's put stream opens its temp file asynchronously; a write that fails or is aborted in
+ * the same moment (a body cut short arrives with its FIN) has its temp file removed before it is
+ * opened, and the file and its descriptor then leak (DESIGN §5; the reliability suite shows one
+ * descriptor per short body). So this module owns the whole write: a temp file in cacache's
+ * `tmp/` opened before the first byte is accepted, every chunk hashed and written with
+ * backpressure, the digest and size checked at the end, then a rename into the content path
+ * cacache itself would use and an index entry (so `cacache verify` keeps the blob). An aborted or
+ * failed write closes its descriptor and removes its temp file before it reports; nothing
+ * unverified is ever in the content tree.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { LarderError, describeError, isLarderError } from '../errors.js';
 import { createDigester } from '../domain/integrity.js';
 import type { BlobWrite, StoredBlob } from './types.js';
-import { cacache, removeIndexEntry } from './cacache-layout.js';
+import { cacache, contentPath } from './cacache-layout.js';
 
 export interface CheckedExpectation {
   /** Normalised SRI string (from parseIntegrity). */
   integrity?: string;
   size?: number;
 }
-
-type PutStream = ReturnType<typeof cacache.put.stream>;
 
 export function mismatchError(expected: CheckedExpectation, actual: string, actualSize: number, why: string): LarderError {
   const wanted = `${expected.integrity ?? 'any digest'}${expected.size === undefined ? '' : ` (${expected.size} bytes)`}`;
@@ -46,8 +45,49 @@ function storeError(dir: string, error: unknown): LarderError {
   });
 }
 
-function errorCode(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+/** The temp file of one write: opened on first use, closed and removed unless committed. */
+class TempFile {
+  readonly path: string;
+  #handle: Promise<FileHandle> | undefined;
+  #position = 0;
+
+  constructor(dir: string) {
+    this.path = join(dir, 'tmp', `larder-${randomUUID()}`);
+  }
+
+  #open(): Promise<FileHandle> {
+    this.#handle ??= mkdir(dirname(this.path), { recursive: true }).then(() => open(this.path, 'wx', 0o644));
+    return this.#handle;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    const handle = await this.#open();
+    let written = 0;
+    while (written < chunk.length) {
+      const { bytesWritten } = await handle.write(chunk, written, chunk.length - written, this.#position);
+      written += bytesWritten;
+      this.#position += bytesWritten;
+    }
+  }
+
+  /** Closes the descriptor and moves the file to `destination` (same filesystem: atomic). */
+  async commit(destination: string): Promise<void> {
+    const handle = await this.#open();
+    await handle.datasync();
+    await handle.close();
+    this.#handle = undefined;
+    await mkdir(dirname(destination), { recursive: true });
+    // Another write of the same bytes may have landed first: replacing it is harmless.
+    await rename(this.path, destination);
+  }
+
+  /** Closes the descriptor if it was opened, and removes the file. Never throws. */
+  async discard(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    if (handle !== undefined) await handle.then((opened) => opened.close()).catch(() => undefined);
+    await rm(this.path, { force: true }).catch(() => undefined);
+  }
 }
 
 /**
@@ -58,18 +98,7 @@ export function startBlobWrite(dir: string, expected: CheckedExpectation, onSett
   const digester = createDigester(expected.integrity ?? 'sha512');
   let actual: string | undefined;
   const actualDigest = (): string => (actual ??= digester.digest());
-
-  // Without an expected digest the key is only known at the end; the blob is filed under a
-  // temporary index key and re-keyed by its digest once committed.
-  const pending = expected.integrity === undefined;
-  const indexKey = expected.integrity ?? `larder-pending:${randomUUID()}`;
-  const putOptions = {
-    // cacache files content under the strongest algorithm it computed: computing only the
-    // expected one keeps a sha1 blob readable by its sha1 digest.
-    algorithms: [digester.algorithm] as [string],
-    integrity: expected.integrity,
-    size: expected.size,
-  };
+  const temp = new TempFile(dir);
 
   let settled = false;
   let resolveCommitted: (blob: StoredBlob) => void = () => undefined;
@@ -89,82 +118,38 @@ export function startBlobWrite(dir: string, expected: CheckedExpectation, onSett
   // rejection from crashing the process. Callers that await it still see it.
   committed.catch(() => undefined);
 
-  let sink: PutStream | undefined;
-  let sinkEnded = false;
-  let sinkDone: Promise<void> = Promise.resolve();
-  let sinkFailure: unknown;
-  const openSink = (): PutStream => {
-    const stream = cacache.put.stream(dir, indexKey, putOptions);
-    sinkDone = new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      // Emitted only after the content is in place and its index entry written.
-      stream.on('integrity', () => resolve());
-    });
-    sinkDone.catch((error: unknown) => {
-      sinkFailure = error;
-    });
-    return stream;
-  };
-
-  const failure = (error: unknown): LarderError => {
-    const code = errorCode(error);
-    if (code === 'EINTEGRITY') return mismatchError(expected, actualDigest(), digester.size, 'wrong digest');
-    if (code === 'EBADSIZE') return mismatchError(expected, actualDigest(), digester.size, 'wrong size');
-    return storeError(dir, error);
-  };
-
-  const commitEmpty = async (): Promise<void> => {
-    // cacache refuses an empty put *stream*; its buffer form stores empty files fine.
+  const commit = async (): Promise<StoredBlob> => {
     const integrity = actualDigest();
-    if ((expected.integrity !== undefined && integrity !== expected.integrity) || (expected.size ?? 0) !== 0) {
-      throw mismatchError(expected, integrity, 0, expected.size ? 'wrong size' : 'wrong digest');
-    }
-    await cacache.put(dir, integrity, Buffer.alloc(0), { ...putOptions, integrity });
+    if (expected.integrity !== undefined && integrity !== expected.integrity) throw mismatchError(expected, integrity, digester.size, 'wrong digest');
+    if (expected.size !== undefined && digester.size !== expected.size) throw mismatchError(expected, integrity, digester.size, 'wrong size');
+    if (digester.size === 0) await temp.write(Buffer.alloc(0));
+    await temp.commit(contentPath(dir, integrity));
+    await cacache.index.insert(dir, integrity, integrity, { size: digester.size });
+    return { integrity, size: digester.size };
   };
 
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (chunk.length === 0) return callback();
-      if (sinkFailure !== undefined) return callback(failure(sinkFailure));
-      if (expected.size !== undefined && digester.size + chunk.length > expected.size) {
+      digester.update(chunk);
+      if (expected.size !== undefined && digester.size > expected.size) {
         // Fail as soon as the body is too long rather than storing the excess first.
-        digester.update(chunk);
         return callback(mismatchError(expected, actualDigest(), digester.size, 'body longer than expected'));
       }
-      digester.update(chunk);
-      sink ??= openSink();
-      if (sink.write(chunk)) return callback();
-      const drained = new Promise<void>((resolve) => sink?.once('drain', resolve));
-      Promise.race([drained, sinkDone]).then(
+      temp.write(chunk).then(
         () => callback(),
-        (error: unknown) => callback(failure(error)),
+        (error: unknown) => callback(storeError(dir, error)),
       );
     },
     final(callback) {
-      const commit = async (): Promise<StoredBlob> => {
-        if (sink === undefined) {
-          await commitEmpty();
-        } else {
-          sinkEnded = true;
-          sink.end();
-          await sinkDone.catch((error: unknown) => {
-            throw failure(error);
-          });
-        }
-        const blob = { integrity: actualDigest(), size: digester.size };
-        if (pending && sink !== undefined) {
-          await cacache.index.insert(dir, blob.integrity, blob.integrity, { size: blob.size });
-          await removeIndexEntry(dir, indexKey);
-        }
-        return blob;
-      };
       commit().then(
         (blob) => {
           settle({ blob });
           callback();
         },
-        (error: unknown) => {
+        async (error: unknown) => {
           const reported = isLarderError(error) ? error : storeError(dir, error);
+          await temp.discard();
           settle({ error: reported });
           callback(reported);
         },
@@ -178,21 +163,11 @@ export function startBlobWrite(dir: string, expected: CheckedExpectation, onSett
             operation: 'store.write',
             cause: error ?? undefined,
           });
-      if (sink !== undefined && !sinkEnded) {
-        sinkEnded = true;
-        sink.end();
-      }
-      // Wait for cacache to finish its cleanup, whatever the outcome, before reporting.
-      sinkDone.then(
-        () => {
-          settle({ error: reason });
-          callback(error);
-        },
-        () => {
-          settle({ error: reason });
-          callback(error);
-        },
-      );
+      // The descriptor is closed and the temp file gone before anyone hears of the abort.
+      void temp.discard().then(() => {
+        settle({ error: reason });
+        callback(error);
+      });
     },
   });
 

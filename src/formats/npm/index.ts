@@ -19,10 +19,12 @@ export {
   type NpmRequest,
 } from './names.js';
 export {
+  MAX_DOCUMENT_DEPTH,
   RETAINED_TIME_FIELD,
   dependencyRanges,
   isJsonObject,
   modifiedAt,
+  nestedDeeperThan,
   parsePackument,
   resolveSpec,
   tarballDigest,

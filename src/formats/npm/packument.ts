@@ -60,8 +60,9 @@ function badResponse(expectedName: string, problem: string, cause?: unknown): La
  * Parse an upstream packument body. It must be a JSON object whose `name` is `expectedName` and
  * whose `versions` is an object; otherwise E_UPSTREAM_BAD_RESPONSE (the caller answers 502 or
  * falls back to what it has). Entries no client could use are left out rather than failing the
- * whole document: `versions` entries that are not objects, `dist-tags` and `time` entries that
- * are not strings.
+ * whole document: `versions` entries that are not objects or whose own `version` contradicts
+ * their key (a document must not make larder retain one version's bytes under another's name),
+ * `dist-tags` and `time` entries that are not strings.
  */
 export function parsePackument(body: string, expectedName: string): Packument {
   validatePackageName(expectedName);
@@ -85,12 +86,28 @@ export function parsePackument(body: string, expectedName: string): Packument {
     name: expectedName,
     'dist-tags': distTags === undefined ? {} : stringEntries(distTags),
     versions: Object.fromEntries(
-      Object.entries(versions).filter((entry): entry is [string, VersionManifest] => isJsonObject(entry[1])),
+      Object.entries(versions).filter(
+        (entry): entry is [string, VersionManifest] => isJsonObject(entry[1]) && (entry[1].version === undefined || entry[1].version === entry[0]),
+      ),
     ),
   };
   if (time !== undefined) doc.time = stringEntries(time);
   if (typeof parsed.modified !== 'string') delete doc.modified;
   return doc;
+}
+
+/** Deeper than any real packument (a manifest is a few levels): a document built to exhaust the stack. */
+export const MAX_DOCUMENT_DEPTH = 100;
+
+/** True when `value` nests objects or arrays more than `limit` levels deep. Iterative: no recursion to exhaust. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth >= limit) return true;
+    for (const child of Object.values(item.value)) if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: item.depth + 1 });
+  }
+  return false;
 }
 
 /** Epoch ms of the document's last change: `time.modified` (full) or `modified` (abbreviated). */

@@ -9,7 +9,7 @@ import { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE } from './accept.js';
 import { abbreviate } from './abbreviate.js';
 import { mergeRetained } from './merge.js';
 import { packumentPath, tarballFilename } from './names.js';
-import { modifiedAt, parsePackument, tarballDigest, versionManifest, type Packument } from './packument.js';
+import { MAX_DOCUMENT_DEPTH, modifiedAt, nestedDeeperThan, parsePackument, tarballDigest, versionManifest, type Packument } from './packument.js';
 import { upstreamTarballPath } from './tarball-url.js';
 
 export type NpmVariant = 'full' | 'abbreviated';
@@ -46,6 +46,11 @@ export const npmProtocol: FormatProtocol<Packument> = {
 
   parseMetadata(body, _contentType, pkg, variant, _requestUrl): ParsedMetadata<Packument> {
     const parsed = parsePackument(body, pkg);
+    if (nestedDeeperThan(parsed, MAX_DOCUMENT_DEPTH)) {
+      throw new LarderError('E_UPSTREAM_BAD_RESPONSE', `The upstream packument for ${pkg} nests more than ${MAX_DOCUMENT_DEPTH} levels deep; no real package needs that`, {
+        operation: 'npm.packument',
+      });
+    }
     // Some registries ignore the abbreviated Accept and answer the full document: derive it.
     const doc = variant === 'abbreviated' ? abbreviate(parsed) : parsed;
     return {

@@ -14,6 +14,7 @@ import {
   tarballDigest,
   upstreamTarballPath,
   versionManifest,
+  nestedDeeperThan,
   packumentAudience,
   wantsAbbreviated,
   type Packument,
@@ -355,4 +356,18 @@ t.test('packumentAudience: installers resolve, everyone else browses', async (t)
   for (const command of ['view', 'outdated', 'search', '', 'installx']) t.equal(packumentAudience(false, command), 'browser', command);
   t.equal(packumentAudience(false, undefined), 'browser', 'no npm-command: a browser, curl or another tool');
   t.equal(packumentAudience(false, ['install', 'install']), 'browser', 'a repeated header is not trusted');
+});
+
+t.test('a version whose manifest names another version is left out', async (t) => {
+  const doc = parsePackument(JSON.stringify({ name: 'liar', 'dist-tags': {}, versions: { '1.0.0': { version: '6.6.6' }, '1.1.0': { version: '1.1.0' }, '1.2.0': {} } }), 'liar');
+  t.same(Object.keys(doc.versions).sort(), ['1.1.0', '1.2.0'], 'a manifest without a version field is not a contradiction');
+});
+
+t.test('nestedDeeperThan counts levels without recursion', async (t) => {
+  let deep: unknown = 'leaf';
+  for (let i = 0; i < 20_000; i += 1) deep = { d: deep };
+  t.ok(nestedDeeperThan(deep, 100), '20 000 levels: no stack overflow');
+  t.notOk(nestedDeeperThan({ a: { b: [1, { c: 2 }] } }, 4));
+  t.ok(nestedDeeperThan({ a: { b: [1, { c: {} }] } }, 4));
+  t.notOk(nestedDeeperThan('plain', 0));
 });
