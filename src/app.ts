@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { editConfigFile, reloadConfig, type ConfigSource } from './config/edit.js';
 import { createNpmRegistryResolver } from './config/npm-registry.js';
+import { isLoopbackHost } from './config/validate.js';
 import type { LarderConfig, RepositoryConfig } from './config/types.js';
 import { AssetFiller } from './engine/asset-fill.js';
 import { AssetService } from './engine/asset-service.js';
@@ -170,6 +171,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
       ...(config.auth.required ? { authenticate: createAuthenticator(await tokenSecret(config.dataDir)) } : {}),
     }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
+    loopbackOnly: isLoopbackHost(config.listen.host),
   });
   built.server = httpServer;
   await new Promise<void>((resolve, reject) => {

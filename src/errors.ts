@@ -70,3 +70,28 @@ export function describeError(value: unknown): string {
   }
   return String(value);
 }
+
+/** Characters a message may show as they are: printable ASCII that no HTML, log or shell reads as markup. */
+const SHOWN_AS_IS = /^[A-Za-z0-9 !#$%&()*+,\-./:;=?@[\]^_{|}~]$/;
+
+/**
+ * Request input (a path, a header) as an error message may show it: quoted, everything outside
+ * plain printable ASCII percent-encoded (so no markup, control character or line break from the
+ * request reaches a client, a browser or a log) and cut at `max` characters.
+ */
+export function quoteInput(input: string, max = 120): string {
+  const cut = input.length > max ? input.slice(0, max) : input;
+  let shown = '';
+  for (const char of cut) {
+    if (SHOWN_AS_IS.test(char)) shown += char;
+    else {
+      try {
+        shown += encodeURIComponent(char).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+      } catch (error) {
+        void error; // a lone surrogate: encodeURIComponent refuses it
+        shown += `%u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      }
+    }
+  }
+  return `"${shown}${input.length > max ? '…' : ''}"`;
+}

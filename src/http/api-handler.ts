@@ -7,7 +7,7 @@ import { isGuardConflict, type ManagementService, type VersionChange, type Versi
 import type { PageRequest } from '../engine/management/paging.js';
 import type { Reconfigurer } from '../engine/management/reconfigure.js';
 import type { RepositorySettings } from '../config/edit.js';
-import { LarderError } from '../errors.js';
+import { LarderError, quoteInput } from '../errors.js';
 import type { Exchange } from './exchange.js';
 import { badField, oneOf, readJsonBody, stringField } from './json-body.js';
 import { statusFor } from './status.js';
@@ -70,11 +70,11 @@ export function createApiHandler(management: ManagementService, reconfigurer?: R
     const getRoute = Object.hasOwn(get, path) ? get[path] : undefined;
     const postRoute = Object.hasOwn(post, path) ? post[path] : undefined;
     if (getRoute === undefined && postRoute === undefined && describe === null) {
-      throw new LarderError('E_NOT_FOUND', `no management operation at /-/api/${path}`, { operation: 'api.route' });
+      throw new LarderError('E_NOT_FOUND', `no management operation at ${quoteInput(`/-/api/${path}`)}`, { operation: 'api.route' });
     }
     if (getRoute !== undefined && (method === 'GET' || method === 'HEAD')) return getRoute(exchange, queryFields(query));
     if (postRoute !== undefined && method === 'POST') return postRoute(exchange, await readJsonBody(exchange.req, OPERATION));
-    throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on /-/api/${path}; use ${postRoute === undefined ? 'GET' : 'POST'}`, { operation: 'api.route' });
+    throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${quoteInput(`/-/api/${path}`)}; use ${postRoute === undefined ? 'GET' : 'POST'}`, { operation: 'api.route' });
   };
 }
 
@@ -158,7 +158,7 @@ function decode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch (error) {
-    throw new LarderError('E_BAD_REQUEST', `the path has a bad percent-escape: ${value}`, { operation: 'api.route', cause: error });
+    throw new LarderError('E_BAD_REQUEST', `the path has a bad percent-escape: ${quoteInput(value)}`, { operation: 'api.route', cause: error });
   }
 }
 

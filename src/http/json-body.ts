@@ -1,6 +1,6 @@
 /** Reads a JSON request body with a size cap, and checks its fields, naming the one that is wrong. */
 import type { IncomingMessage } from 'node:http';
-import { LarderError } from '../errors.js';
+import { LarderError, quoteInput } from '../errors.js';
 
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
@@ -53,6 +53,6 @@ export function stringField(source: Record<string, unknown>, field: string, oper
 export function oneOf<T extends string>(source: Record<string, unknown>, field: string, allowed: readonly T[], operation: string, required: boolean): T | undefined {
   const value = required ? stringField(source, field, operation, true) : stringField(source, field, operation, false);
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw badField(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`, operation);
+  if (!(allowed as readonly string[]).includes(value)) throw badField(field, `must be one of ${allowed.join(', ')} (got ${quoteInput(value)})`, operation);
   return value as T;
 }

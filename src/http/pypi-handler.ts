@@ -8,7 +8,7 @@ import type { ChainContext } from '../engine/chain.js';
 import { viewMetadata, type MetadataViewDeps } from '../engine/metadata-view.js';
 import { retainedPackageNames } from '../engine/package-list.js';
 import type { Retention } from '../engine/ports.js';
-import { LarderError } from '../errors.js';
+import { LarderError, quoteInput } from '../errors.js';
 import { contentTypeFor, negotiate, renderFormOf, type SimpleForm } from '../formats/pypi/accept.js';
 import type { PypiFile } from '../formats/pypi/file.js';
 import { normalizeProjectName, parseAssetName, validateProjectName } from '../formats/pypi/names.js';
@@ -54,7 +54,7 @@ export function createPypiHandler(deps: PypiHandlerDeps): FormatHandler {
       const assetName = asset.metadata ? `${asset.filename}.metadata` : asset.filename;
       return serveAsset(exchange, await deps.assets.serve(pypiProtocol, { repository, pkg: project, version: asset.version, assetName }), { blobs: deps.blobs });
     }
-    throw new LarderError('E_NOT_FOUND', `nothing is served at ${exchange.req.url}; pip uses ${base}simple/`, { operation: 'pypi.route' });
+    throw new LarderError('E_NOT_FOUND', `nothing is served at ${quoteInput(exchange.req.url ?? '')}; pip uses ${base}simple/`, { operation: 'pypi.route' });
   };
 }
 
@@ -63,7 +63,7 @@ function chooseForm(exchange: Exchange): SimpleForm {
   if (form === undefined) {
     throw new LarderError(
       'E_NOT_ACCEPTABLE',
-      `no representation matches Accept: ${exchange.req.headers.accept ?? ''}; larder serves application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html and text/html`,
+      `no representation matches Accept: ${quoteInput(exchange.req.headers.accept ?? '')}; larder serves application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html and text/html`,
       { operation: 'pypi.negotiate' },
     );
   }

@@ -3,7 +3,7 @@
  * routing table is the one place outside formats/ that knows which formats exist.
  */
 import { REPOSITORY_NAME } from '../domain/repository-graph.js';
-import { LarderError } from '../errors.js';
+import { LarderError, quoteInput } from '../errors.js';
 import type { ApiHandler } from './api-handler.js';
 import { AUTH_CHALLENGE, type Authenticator } from './auth.js';
 import type { Exchange } from './exchange.js';
@@ -50,7 +50,7 @@ export function createRouter(options: RouterOptions): Handler {
     const formatName = match?.[1];
     const handler = formatName === undefined ? undefined : options.formats[formatName];
     if (match === null || handler === undefined) {
-      throw new LarderError('E_NOT_FOUND', `nothing is served at ${path}; clients use /npm/REPO/ (see GET / for the endpoints)`, { operation: 'http.route' });
+      throw new LarderError('E_NOT_FOUND', `nothing is served at ${quoteInput(path)}; clients use /npm/REPO/ (see GET / for the endpoints)`, { operation: 'http.route' });
     }
     const repository = match[2] ?? '';
     exchange.facts.format = formatName;

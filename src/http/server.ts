@@ -4,7 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { LarderError, asLarderError, describeError } from '../errors.js';
+import { LarderError, asLarderError, describeError, quoteInput } from '../errors.js';
+import { answerRaw, parserRefusal } from './raw-answers.js';
 import { Exchange } from './exchange.js';
 import { statusFor } from './status.js';
 
@@ -15,23 +16,57 @@ export interface HttpServerOptions {
   handler: Handler;
   /** What to call larder in rewritten URLs when the Host header is unusable. */
   fallbackOrigin: () => string;
+  /**
+   * Listening on loopback only: then a request must be addressed to a loopback name. A web page
+   * whose host name an attacker re-points at 127.0.0.1 (DNS rebinding) sends its own Host.
+   */
+  loopbackOnly: boolean;
 }
 
 const MAX_URL_LENGTH = 8192;
-/** A Host header we are willing to echo into rewritten URLs. */
-const SAFE_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+/** A Host header we are willing to echo into rewritten URLs (a DNS name is at most 253 characters). */
+const SAFE_HOST = /^(?=.{1,260}$)(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
+const LOOPBACK_HOST = /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
+/** A client must send its headers within this: a slow trickle must not hold a socket for minutes. */
+const HEADERS_TIMEOUT_MS = 10_000;
 
 export function createHttpServer(options: HttpServerOptions): Server {
-  const server = createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
-    void handle(options, req, res);
-  });
+  const server = createServer(
+    // Host is checked in handle(), where a missing one gets a JSON answer and a log line.
+    { maxHeaderSize: 16 * 1024, requireHostHeader: false, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 60_000, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      void handle(options, req, res);
+    },
+  );
   // Keep-alive sockets that a client abandons must not hold the process open on shutdown.
   server.keepAliveTimeout = 5_000;
   server.on('clientError', (error, socket) => {
-    options.log.debug({ err: describeError(error) }, 'malformed request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const refusal = parserRefusal(error);
+    answerRaw(socket, options.log, { ...refusal, cause: error });
+  });
+  server.on('connect', (_req, socket) =>
+    answerRaw(socket, options.log, { method: 'CONNECT', status: 405, code: 'E_METHOD_NOT_ALLOWED', message: 'larder is not a proxy: CONNECT is not supported' }),
+  );
+  server.on('checkExpectation', (req, res) => {
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+    res.end(JSON.stringify({ error: 'larder meets no Expect but 100-continue', code: 'E_BAD_REQUEST' }));
+    options.log.info({ method: req.method, url: quoteInput(req.url ?? ''), status: 417 }, `${req.method} 417`);
   });
   return server;
+}
+
+/** Why a request's Host is refused, or undefined when it is fine. */
+function hostProblem(options: HttpServerOptions, req: IncomingMessage): LarderError | undefined {
+  const host = req.headers.host;
+  if (host === undefined) {
+    return req.httpVersion === '1.0' ? undefined : new LarderError('E_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header', { operation: 'http.host' });
+  }
+  if (options.loopbackOnly && !LOOPBACK_HOST.test(host)) {
+    return new LarderError('E_BAD_REQUEST', `larder listens on loopback only and answers requests addressed to localhost or 127.0.0.1, not ${quoteInput(host, 60)}`, {
+      operation: 'http.host',
+    });
+  }
+  return undefined;
 }
 
 async function handle(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -40,6 +75,8 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   const exchange = new Exchange(req, res, origin);
   res.on('close', () => logExchange(options.log, exchange));
   try {
+    const refused = hostProblem(options, req);
+    if (refused !== undefined) throw refused;
     if ((req.url ?? '').length > MAX_URL_LENGTH) {
       throw new LarderError('E_TOO_LARGE', `the request URL is longer than ${MAX_URL_LENGTH} characters`, { operation: 'http.url' });
     }

@@ -6,7 +6,7 @@
  * path (DESIGN §5: `new URL` resolves dot segments and `//host`, so a request path concatenated
  * onto a base could leave the upstream's tree or its host).
  */
-import { LarderError } from '../../errors.js';
+import { LarderError, quoteInput } from '../../errors.js';
 
 const OPERATION = 'maven.path';
 
@@ -33,7 +33,7 @@ export function segmentProblem(segment: string): string | undefined {
 
 function checkSegment(segment: string, role: string): string {
   const problem = segmentProblem(segment);
-  if (problem !== undefined) throw badPath(`${role} ${JSON.stringify(segment)}`, problem, { [role]: segment });
+  if (problem !== undefined) throw badPath(`${role} ${quoteInput(segment)}`, problem, { [role]: segment });
   return segment;
 }
 
@@ -50,7 +50,7 @@ export function groupSegments(groupId: string): string[] {
 export function parseMavenPackage(pkg: string): { groupId: string; artifactId: string } {
   const colon = pkg.indexOf(':');
   if (colon === -1 || pkg.indexOf(':', colon + 1) !== -1) {
-    throw badPath(`package ${JSON.stringify(pkg)}`, 'a Maven package is "groupId:artifactId"', { pkg });
+    throw badPath(`package ${quoteInput(pkg)}`, 'a Maven package is "groupId:artifactId"', { pkg });
   }
   const groupId = pkg.slice(0, colon);
   const artifactId = checkSegment(pkg.slice(colon + 1), 'artifactId');

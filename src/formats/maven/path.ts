@@ -3,6 +3,7 @@
  * version, each possibly as a checksum sidecar. The raw (percent-encoded) path is decoded and
  * checked here, segment by segment; anything that could leave the directory tree is refused.
  */
+import { quoteInput } from '../../errors.js';
 import { splitChecksumSuffix, type ChecksumAlgorithm } from './checksum.js';
 import { METADATA_FILENAME, badPath, fileBelongsTo, segmentProblem } from './coordinates.js';
 
@@ -42,7 +43,7 @@ export function isSnapshotDirectory(segment: string): boolean {
   return segment.endsWith('-SNAPSHOT');
 }
 
-const shown = (raw: string): string => JSON.stringify(raw.length > 120 ? `${raw.slice(0, 120)}…` : raw);
+const shown = (raw: string): string => quoteInput(raw);
 
 /** One raw segment, percent-decoded and checked. */
 function decodeSegment(raw: string, rawPath: string): string {

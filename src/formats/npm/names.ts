@@ -6,7 +6,7 @@
  * `/lodash` if a request path were concatenated onto a base).
  */
 import semver from 'semver';
-import { LarderError } from '../../errors.js';
+import { LarderError, quoteInput } from '../../errors.js';
 
 const OPERATION = 'npm.name';
 
@@ -28,7 +28,7 @@ export const MAX_NAME_LENGTH = 214;
  */
 export function validatePackageName(name: string): string {
   const fail = (rule: string): never => {
-    throw new LarderError('E_BAD_REQUEST', `Invalid npm package name ${JSON.stringify(name)}: ${rule}.`, {
+    throw new LarderError('E_BAD_REQUEST', `Invalid npm package name ${quoteInput(name)}: ${rule}.`, {
       operation: OPERATION,
       details: { name },
     });
@@ -75,7 +75,7 @@ export function isExactVersion(version: string): boolean {
 export function validateVersion(version: string, name?: string): string {
   if (!isExactVersion(version)) {
     const of = name === undefined ? '' : ` of ${name}`;
-    throw new LarderError('E_BAD_REQUEST', `Invalid npm version ${JSON.stringify(version)}${of}: not a semver version.`, {
+    throw new LarderError('E_BAD_REQUEST', `Invalid npm version ${quoteInput(version)}${of}: not a semver version.`, {
       operation: OPERATION,
       details: { name, version },
     });
@@ -120,9 +120,8 @@ const MAX_SEGMENTS = 8;
 const MAX_SPEC_LENGTH = 256;
 
 function badPath(rawPath: string, rule: string): LarderError {
-  return new LarderError('E_BAD_REQUEST', `Refused npm request path ${JSON.stringify(rawPath)}: ${rule}.`, {
+  return new LarderError('E_BAD_REQUEST', `Refused npm request path ${quoteInput(rawPath)}: ${rule}.`, {
     operation: 'npm.classify',
-    details: { path: rawPath },
   });
 }
 
@@ -170,10 +169,10 @@ function parseTarballFilename(rawPath: string, name: string, filename: string): 
   // Current shape `name-1.2.3.tgz`; the older one for scoped packages is `@scope/name-1.2.3.tgz`.
   const prefix = filename.startsWith('@') ? `${name}-` : `${unscopedName(name)}-`;
   if (!filename.startsWith(prefix) || !filename.endsWith('.tgz')) {
-    throw badPath(rawPath, `tarball ${JSON.stringify(filename)} does not belong to ${name}`);
+    throw badPath(rawPath, `tarball ${quoteInput(filename)} does not belong to ${name}`);
   }
   const version = filename.slice(prefix.length, -'.tgz'.length);
-  if (!isExactVersion(version)) throw badPath(rawPath, `tarball ${JSON.stringify(filename)} has no valid version`);
+  if (!isExactVersion(version)) throw badPath(rawPath, `tarball ${quoteInput(filename)} has no valid version`);
   return version;
 }
 
@@ -231,7 +230,7 @@ export function classifyNpmPath(rawPath: string): NpmRequest {
   const filename = tail.length === 1 || (tail.length === 2 && isScoped(name)) ? tail.join('/') : undefined;
   if (filename === undefined) throw badPath(rawPath, 'not an npm tarball path');
   if (tail.length === 2 && tail[0] !== name.slice(0, name.indexOf('/'))) {
-    throw badPath(rawPath, `tarball ${JSON.stringify(filename)} does not belong to ${name}`);
+    throw badPath(rawPath, `tarball ${quoteInput(filename)} does not belong to ${name}`);
   }
   const version = parseTarballFilename(rawPath, name, filename);
   return { kind: 'tarball', name, version, filename: tarballFilename(name, version) };

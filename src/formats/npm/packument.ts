@@ -7,7 +7,7 @@
  * which keeps only what an install needs. Both parse into `Packument`.
  */
 import semver from 'semver';
-import { LarderError, isLarderError } from '../../errors.js';
+import { LarderError, isLarderError, quoteInput } from '../../errors.js';
 import { integrityFromHex, parseIntegrity } from '../../domain/integrity.js';
 import { validatePackageName } from './names.js';
 
@@ -74,7 +74,7 @@ export function parsePackument(body: string, expectedName: string): Packument {
   }
   if (!isJsonObject(parsed)) throw badResponse(expectedName, 'is not a JSON object');
   if (parsed.name !== expectedName) {
-    throw badResponse(expectedName, `names another package (${JSON.stringify(parsed.name)})`);
+    throw badResponse(expectedName, `names another package (${quoteInput(String(parsed.name))})`);
   }
   const { versions, time } = parsed;
   const distTags = parsed['dist-tags'];

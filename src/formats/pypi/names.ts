@@ -5,7 +5,7 @@
  * upstream lookup, so it must be one safe path segment and must name a file of the project it
  * was asked under (DESIGN §5: never build keys from unchecked request paths).
  */
-import { LarderError } from '../../errors.js';
+import { LarderError, quoteInput } from '../../errors.js';
 import { normalizeVersion } from './version.js';
 
 const OPERATION = 'pypi.name';
@@ -37,7 +37,7 @@ export function normalizeProjectName(name: string): string {
 /** Checks a project name against PEP 508's rule and returns it unchanged (not normalised). */
 export function validateProjectName(raw: string): string {
   const fail = (rule: string): never => {
-    throw new LarderError('E_BAD_REQUEST', `Invalid PyPI project name ${JSON.stringify(raw)}: ${rule}.`, {
+    throw new LarderError('E_BAD_REQUEST', `Invalid PyPI project name ${quoteInput(raw)}: ${rule}.`, {
       operation: OPERATION,
       details: { name: raw },
     });
@@ -121,7 +121,7 @@ export function distributionVersion(project: string, filename: string): string |
 
 function badFilename(project: string, filename: string, reason: string): LarderError {
   const shown = filename.length > 300 ? `${filename.slice(0, 300)}…` : filename;
-  return new LarderError('E_BAD_REQUEST', `Invalid file name ${JSON.stringify(shown)} for PyPI project "${project}": ${reason}.`, {
+  return new LarderError('E_BAD_REQUEST', `Invalid file name ${quoteInput(shown)} for PyPI project "${project}": ${reason}.`, {
     operation: OPERATION,
     details: { project, filename: shown },
   });

@@ -2,6 +2,7 @@
  * PEP 503 project pages (HTML, also served as `application/vnd.pypi.simple.v1+html`) into the
  * ProjectPage model: one file per `<a>` whose URL names a wheel or sdist of the project.
  */
+import { quoteInput } from '../../errors.js';
 import { cleanHashes, parseHashPair, type Hashes } from './hashes.js';
 import { scanHtml, type HtmlAnchor } from './html.js';
 import { badUpstreamPage, compactFile, httpUrl, optionalString, type ProjectPage, type PypiFile } from './file.js';
@@ -66,7 +67,7 @@ function anchorFile(anchor: HtmlAnchor, base: URL, project: string): AnchorResul
 function checkRepositoryVersion(version: string | undefined, project: string): void {
   if (version === undefined) return;
   const match = /^\s*(\d+)\.(\d+)\s*$/.exec(version);
-  if (match === null) throw badUpstreamPage(project, `declares an unreadable pypi:repository-version ${JSON.stringify(version)}`);
+  if (match === null) throw badUpstreamPage(project, `declares an unreadable pypi:repository-version ${quoteInput(version)}`);
   if (match[1] !== '1') throw badUpstreamPage(project, `uses simple API version ${version.trim()}; larder understands major version 1`);
 }
 

@@ -3,6 +3,7 @@
  * with PEP 700's `size`, `upload-time` and `versions` and PEP 714's `core-metadata`.
  * Unknown keys are ignored, as the spec requires of clients.
  */
+import { quoteInput } from '../../errors.js';
 import { cleanHashes } from './hashes.js';
 import {
   badUpstreamPage,
@@ -61,10 +62,10 @@ export function parseJsonPage(body: string, pageUrl: URL, project: string): Proj
   const apiVersion = isObject(meta) ? meta['api-version'] : undefined;
   if (typeof apiVersion !== 'string') throw badUpstreamPage(project, 'has no meta.api-version');
   const major = /^\s*(\d+)\.\d+\s*$/.exec(apiVersion)?.[1];
-  if (major !== '1') throw badUpstreamPage(project, `uses simple API version ${JSON.stringify(apiVersion)}; larder understands major version 1`);
+  if (major !== '1') throw badUpstreamPage(project, `uses simple API version ${quoteInput(String(apiVersion))}; larder understands major version 1`);
   if (typeof data.name !== 'string') throw badUpstreamPage(project, 'has no name');
   if (normalizeProjectName(data.name) !== normalizeProjectName(project)) {
-    throw badUpstreamPage(project, `is the page of another project (${JSON.stringify(data.name.slice(0, 200))})`);
+    throw badUpstreamPage(project, `is the page of another project (${quoteInput(data.name)})`);
   }
   if (!Array.isArray(data.files)) throw badUpstreamPage(project, 'has no files list');
 

@@ -2,6 +2,7 @@
  * An upstream project page, HTML or JSON, into larder's ProjectPage model: the form is chosen by
  * the Content-Type (sniffed only when the upstream sent none or a generic one).
  */
+import { quoteInput } from '../../errors.js';
 import { badUpstreamPage, type ProjectPage } from './file.js';
 import { parseHtmlPage } from './page-html.js';
 import { parseJsonPage } from './page-json.js';
@@ -30,7 +31,7 @@ export function parseProjectPage(body: string, contentType: string, pageUrl: URL
   else if (GENERIC_TYPES.has(mediaType)) form = sniff(body);
   else {
     const version = /^application\/vnd\.pypi\.simple\.(v\d+)\+/.exec(mediaType)?.[1];
-    const why = version === undefined ? `has Content-Type ${JSON.stringify(mediaType)}` : `uses simple API ${version}; larder understands v1`;
+    const why = version === undefined ? `has Content-Type ${quoteInput(mediaType)}` : `uses simple API ${version}; larder understands v1`;
     throw badUpstreamPage(project, why, { contentType });
   }
   if (form === undefined) throw badUpstreamPage(project, 'is neither HTML nor JSON', { contentType });

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { isLarderError } from '../../../src/errors.js';
+import { isLarderError, quoteInput } from '../../../src/errors.js';
 import {
   classifyFilename,
   normalizeProjectName,
@@ -58,7 +58,7 @@ t.test('validateProjectName refuses other names, naming the name and the rule', 
   ];
   for (const [name, rule] of invalid) {
     throwsBadRequest(t, () => validateProjectName(name), rule, JSON.stringify(name));
-    throwsBadRequest(t, () => validateProjectName(name), JSON.stringify(name), `${JSON.stringify(name)} quoted`);
+    throwsBadRequest(t, () => validateProjectName(name), quoteInput(name), `${JSON.stringify(name)} quoted, escaped and cut`);
   }
 });
 
