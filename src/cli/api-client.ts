@@ -28,7 +28,10 @@ export class ApiClient {
   readonly base: URL;
   #undici: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
 
-  constructor(url: string) {
+  readonly #authorization: string | undefined;
+
+  /** `token` (or the password in `url`, as pip takes it) is sent as a Bearer token. */
+  constructor(url: string, token?: string) {
     let base: URL;
     try {
       base = new URL(url);
@@ -42,7 +45,18 @@ export class ApiClient {
     base.pathname = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
     base.search = '';
     base.hash = '';
+    let fromUrl = base.password || base.username;
+    try {
+      fromUrl = decodeURIComponent(fromUrl);
+    } catch (error) {
+      void error; // not percent-encoded after all: take it as written
+    }
+    // The credentials go in a header, never in a URL that messages print.
+    base.username = '';
+    base.password = '';
     this.base = base;
+    const chosen = token !== undefined && token !== '' ? token : fromUrl;
+    this.#authorization = chosen === '' ? undefined : `Bearer ${chosen}`;
   }
 
   /** The daemon's address as the user gave it, for messages. */
@@ -74,7 +88,11 @@ export class ApiClient {
       const res = await request(url, {
         method,
         dispatcher: agent,
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.#authorization === undefined ? {} : { authorization: this.#authorization }),
+        },
         ...(body === undefined ? {} : { body }),
       });
       status = res.statusCode;

@@ -14,6 +14,8 @@ import { renderTable } from './table.js';
 export interface ApiArgs {
   url: string;
   json: boolean;
+  /** For a larder that requires auth; also read from $LARDER_TOKEN or the URL's password. */
+  token?: string;
 }
 
 export interface PackageArgs extends ApiArgs {
@@ -30,7 +32,8 @@ export interface PageArgs {
 export function withApiOptions<T>(yargs: Argv<T>): Argv<T & ApiArgs> {
   return yargs
     .option('url', { type: 'string', default: DEFAULT_URL, describe: 'the running larder daemon' })
-    .option('json', { type: 'boolean', default: false, describe: "print the API's JSON answer as is (for scripts)" });
+    .option('json', { type: 'boolean', default: false, describe: "print the API's JSON answer as is (for scripts)" })
+    .option('token', { type: 'string', describe: 'a token from `larder token create`, when the daemon requires auth (default: $LARDER_TOKEN)' });
 }
 
 export function withPackageOptions<T>(yargs: Argv<T>): Argv<T & PackageArgs> {
@@ -80,7 +83,7 @@ export class Output {
 }
 
 export async function withDaemon(args: ApiArgs, io: CliIo, command: (client: ApiClient, output: Output) => Promise<number>): Promise<number> {
-  const client = new ApiClient(args.url);
+  const client = new ApiClient(args.url, args.token ?? io.env?.LARDER_TOKEN);
   try {
     return await command(client, new Output(io, args.json));
   } catch (error) {

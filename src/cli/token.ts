@@ -47,8 +47,8 @@ export function tokenCommand(io: CliIo, select: SelectAction): CommandModule {
 export async function createTokenCommand(args: TokenArgs, io: CliIo): Promise<number> {
   const ttl = parseDuration(args.ttl);
   if (!ttl.ok) throw new LarderError('E_USAGE', `--ttl: ${ttl.message}`, { operation: 'cli.token' });
-  if (ttl.value <= 0 || ttl.value > MAX_TOKEN_TTL_MS) {
-    throw new LarderError('E_USAGE', `--ttl must be more than 0 and at most 12h (a leaked token is worth little for long), got ${args.ttl}`, { operation: 'cli.token' });
+  if (ttl.value < 1000 || ttl.value > MAX_TOKEN_TTL_MS) {
+    throw new LarderError('E_USAGE', `--ttl must be from 1s to 12h (a leaked token is worth little for long), got ${args.ttl}`, { operation: 'cli.token' });
   }
   const name = args.name ?? userInfo().username;
   if (name.trim() === '' || [...name].some((char) => char.charCodeAt(0) < 0x20)) throw new LarderError('E_USAGE', '--name must be printable text', { operation: 'cli.token' });

@@ -21,16 +21,16 @@ export interface TokenClaims {
   exp: number;
 }
 
-export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'too-long-lived' };
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'not-yet-valid' | 'too-long-lived' };
 
 function sign(secret: Buffer, signed: string): Buffer {
   return createHmac('sha256', secret).update(signed).digest();
 }
 
 export function createToken(secret: Buffer, subject: string, ttlMs: number, nowMs: number): string {
-  if (!(ttlMs > 0 && ttlMs <= MAX_TOKEN_TTL_MS)) throw new RangeError(`a token lives at most 12h, asked for ${ttlMs} ms`);
+  if (!(ttlMs >= 1000 && ttlMs <= MAX_TOKEN_TTL_MS)) throw new RangeError(`a token lives from 1s to 12h, asked for ${ttlMs} ms`);
   const iat = Math.floor(nowMs / 1000);
-  const claims: TokenClaims = { sub: subject, iat, exp: iat + Math.floor(ttlMs / 1000) };
+  const claims: TokenClaims = { sub: subject, iat, exp: iat + Math.ceil(ttlMs / 1000) };
   const signed = `${TOKEN_PREFIX}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${signed}.${sign(secret, signed).toString('base64url')}`;
 }
@@ -52,14 +52,16 @@ export function checkToken(secret: Buffer, token: string, nowMs: number): TokenC
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX || !/^[A-Za-z0-9_-]+$/.test(`${parts[1]}${parts[2]}`)) return { ok: false, reason: 'malformed' };
   const [prefix, payload = '', signature = ''] = parts;
-  const expected = sign(secret, `${prefix}.${payload}`);
-  const given = Buffer.from(signature, 'base64url');
-  // Signature first, in constant time: nothing about the claims is believed before it holds.
+  // Compared as text, not decoded bytes: base64url has spare bits, and a token must have exactly
+  // one spelling. Signature first, in constant time: no claim is believed before it holds.
+  const expected = Buffer.from(sign(secret, `${prefix}.${payload}`).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
   const claims = parseClaims(payload);
   if (claims === undefined) return { ok: false, reason: 'malformed' };
   const now = Math.floor(nowMs / 1000);
   if (claims.exp - claims.iat > MAX_TOKEN_TTL_MS / 1000) return { ok: false, reason: 'too-long-lived' };
-  if (claims.exp <= now || claims.iat > now + CLOCK_SKEW_S) return { ok: false, reason: 'expired' };
+  if (claims.iat > now + CLOCK_SKEW_S) return { ok: false, reason: 'not-yet-valid' };
+  if (claims.exp <= now) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

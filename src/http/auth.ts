@@ -45,6 +45,8 @@ export function createAuthenticator(secret: Buffer, now: () => number = Date.now
     switch (check.reason) {
       case 'expired':
         throw unauthorized(`the token has expired (tokens live at most 12 h); ${HOW_TO}`);
+      case 'not-yet-valid':
+        throw unauthorized("the token was made for a time still to come: this machine's clock and the one that made it disagree");
       case 'too-long-lived':
         throw unauthorized('the token claims a life longer than 12 h, which larder never signs');
       default:

@@ -5,7 +5,7 @@
  * token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LarderError } from '../errors.js';
 
@@ -14,14 +14,19 @@ const SECRET_BYTES = 32;
 
 export async function tokenSecret(dataDir: string): Promise<Buffer> {
   const file = join(dataDir, SECRET_FILE);
+  const draft = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dataDir, { recursive: true });
-    // 'wx': two processes racing to make it both end up reading the one that won.
-    await writeFile(file, randomBytes(SECRET_BYTES).toString('base64'), { flag: 'wx', mode: 0o600 });
+    // Written whole under another name, then linked into place: link fails if the secret exists,
+    // so two processes racing both end up reading the one complete secret that won.
+    await writeFile(draft, randomBytes(SECRET_BYTES).toString('base64'), { flag: 'wx', mode: 0o600 });
+    await link(draft, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw new LarderError('E_STORE', `cannot create the token secret ${file}: ${(error as Error).message}`, { operation: 'store.secret', cause: error });
     }
+  } finally {
+    await rm(draft, { force: true });
   }
   const secret = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
   if (secret.length < SECRET_BYTES) {
