@@ -75,11 +75,14 @@ export class AssetService {
     const stops = chainFor(this.#deps.chain, request.repository, protocol.format);
     const failures: LarderError[] = [];
     const mutable = protocol.isMutableAsset?.(request.version, request.assetName) ?? false;
+    let lostIn: string | undefined;
     for (const { repository, gateway } of stops) {
       const retained = mutable ? undefined : await this.#deps.retention.getVersion(repository.name, protocol.format, request.pkg, request.version);
       if (retained) {
         const served = await this.#serveRetained(retained, repository.name, request);
         if (served) return served;
+        // Retained with this asset, yet no bytes: its blob was evicted (corrupt) or removed.
+        if (retained.assets.some((asset) => asset.name === request.assetName)) lostIn ??= repository.name;
       }
       if (!gateway) continue;
       // Formats located through metadata remember "not found" there; sidecar formats here.
@@ -100,7 +103,7 @@ export class AssetService {
       }
     }
     const searched = stops.map((stop) => stop.repository.name);
-    throw unavailable(`${request.pkg}@${request.version} (${request.assetName})`, searched, failures);
+    throw unavailable(`${request.pkg}@${request.version} (${request.assetName})`, searched, failures, lostIn);
   }
 
   async #serveRetained(retained: RetainedVersion, holder: string, request: AssetRequest): Promise<ServedAsset | undefined> {

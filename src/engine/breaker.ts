@@ -18,6 +18,19 @@ export function isOriginFailure(error: LarderError): boolean {
   return error.code === 'E_UPSTREAM_UNREACHABLE' || error.code === 'E_UPSTREAM_TIMEOUT';
 }
 
+/** The longest pause an upstream's Retry-After can impose: past it, one probe goes through anyway. */
+export const MAX_REQUESTED_PAUSE_MS = 10 * 60 * 1000;
+
+/** Retry-After as milliseconds from `now`: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(header: string | undefined, now: number): number | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  // An HTTP date names a weekday and a month; Date.parse alone takes "-5" for a year.
+  const at = /[a-z]{3}/i.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 export interface BreakerOptions {
   threshold: number;
   cooldownMs: number;
@@ -64,10 +77,23 @@ export class OriginBreaker {
     this.#states.delete(origin);
   }
 
-  /** Any HTTP answer: a 5xx or 429 is a failure of the origin, anything else shows it is up. */
-  recordResponse(origin: string, status: number): void {
-    if (status >= 500 || status === 429) this.failed(origin, `HTTP ${status}`);
-    else this.succeeded(origin);
+  /**
+   * Any HTTP answer: a 5xx or 429 is a failure of the origin, anything else shows it is up. A
+   * 429 or 503 that says when to come back (Retry-After) opens the breaker until then at once,
+   * up to MAX_REQUESTED_PAUSE_MS: the upstream asked not to be called, and larder does not.
+   */
+  recordResponse(origin: string, status: number, retryAfterMs?: number): void {
+    if (status < 500 && status !== 429) {
+      this.succeeded(origin);
+      return;
+    }
+    this.failed(origin, `HTTP ${status}`);
+    if ((status === 429 || status === 503) && retryAfterMs !== undefined && retryAfterMs > 0) {
+      const state = this.#states.get(origin);
+      if (state === undefined) return;
+      state.failures = Math.max(state.failures, this.#threshold);
+      state.openUntil = Math.max(state.openUntil, this.#now() + Math.min(retryAfterMs, MAX_REQUESTED_PAUSE_MS));
+    }
   }
 
   /** A request that threw: transport failures count against the origin; the rest do not. */

@@ -41,15 +41,22 @@ export function metadataPolicy(repository: RepositoryConfig, format: Format): Me
   return { ttlMs: repository.metadataTtlMs[format], refresh: repository.refresh, deadlineMs: repository.ingestionDeadlineMs, notFoundTtlMs: repository.notFoundTtlMs };
 }
 
-/** The error a client gets when nothing in the chain could answer. */
-export function unavailable(what: string, searched: string[], failures: LarderError[]): LarderError {
+/**
+ * The error a client gets when nothing in the chain could answer. `lostIn` names the repository
+ * whose retained copy was found damaged or missing (evicted), so the message says so.
+ */
+export function unavailable(what: string, searched: string[], failures: LarderError[], lostIn?: string): LarderError {
   const first = failures[0];
   if (first === undefined) {
     return new LarderError('E_NOT_FOUND', `${what} was not found in ${searched.join(', ')}`, { operation: 'chain.search', details: { searched } });
   }
   if (first.code === 'E_INGESTION_IN_PROGRESS' || first.code === 'E_INTEGRITY_MISMATCH') return first;
   const reasons = failures.map((failure) => failure.message).join('; ');
-  return new LarderError(first.code, `${what} is not retained in ${searched.join(', ')} and no upstream could supply it: ${reasons}`, {
+  const situation =
+    lostIn === undefined
+      ? `${what} is not retained in ${searched.join(', ')} and no upstream could supply it`
+      : `the stored copy of ${what} in ${lostIn} was damaged or removed and has been discarded, and no upstream could supply it again`;
+  return new LarderError(first.code, `${situation}: ${reasons}`, {
     operation: 'chain.search',
     cause: first,
     details: { ...first.details, searched },

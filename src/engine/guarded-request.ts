@@ -4,7 +4,7 @@
  */
 import { asLarderError } from '../errors.js';
 import type { UpstreamClient, UpstreamRequestOptions, UpstreamResponse } from '../upstream/types.js';
-import type { OriginBreaker } from './breaker.js';
+import { retryAfterMs, type OriginBreaker } from './breaker.js';
 
 export async function guardedRequest(client: UpstreamClient, breaker: OriginBreaker, url: URL, options?: UpstreamRequestOptions): Promise<UpstreamResponse> {
   breaker.admit(url.origin);
@@ -16,6 +16,6 @@ export async function guardedRequest(client: UpstreamClient, breaker: OriginBrea
     breaker.recordError(url.origin, failure);
     throw failure;
   }
-  breaker.recordResponse(url.origin, response.status);
+  breaker.recordResponse(url.origin, response.status, retryAfterMs(response.headers['retry-after'], Date.now()));
   return response;
 }

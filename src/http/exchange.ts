@@ -92,7 +92,9 @@ export class Exchange {
       this.res.destroy(error);
       return;
     }
-    this.sendJson(status, { error: error.message, code: error.code });
+    // A cooling-down upstream says when it is worth asking again; clients and proxies honour it.
+    const retryIn = error.details.retryInSeconds;
+    this.sendJson(status, { error: error.message, code: error.code }, typeof retryIn === 'number' ? { 'retry-after': String(retryIn) } : {});
   }
 
   get elapsedMs(): number {

@@ -66,7 +66,10 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       return { release: () => rm(path, { force: true }) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new LarderError('E_STORE', `cannot lock the data directory ${dataDir}: ${(error as Error).message}`, { operation: 'store.lock', cause: error });
+        throw new LarderError('E_STORE', `cannot lock the data directory ${dataDir}: ${(error as Error).message}; give a writable one with --data-dir`, {
+          operation: 'store.lock',
+          cause: error,
+        });
       }
     }
     const holder = parseHolder(await readText(path));
