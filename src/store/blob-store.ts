@@ -6,8 +6,8 @@
  * Every digest goes through parseIntegrity first (cacache stores junk unverified), every write
  * is verified before it lands (see blob-write.ts), and a read is verified while it streams with
  * the last chunk held back (see verifying-reader.ts) unless this process already verified that
- * very file unchanged (see verified-files.ts). Memory stays flat: bodies stream in
- * 256 KiB chunks (few reads per artifact, bounded per stream) and are never buffered whole.
+ * very file unchanged (see verified-files.ts). Memory stays flat: a blob of up to 1 MiB is read in
+ * one piece (most tarballs: one read instead of many), a larger one streams in 64 KiB chunks.
  */
 import type { Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -20,7 +20,14 @@ import { startBlobWrite } from './blob-write.js';
 import { VerifiedFiles } from './verified-files.js';
 import { VerifyingReader } from './verifying-reader.js';
 
-const READ_CHUNK_BYTES = 256 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
+/** A blob up to this size is read in one piece: one read instead of many, memory still bounded. */
+const SINGLE_READ_BYTES = 1024 * 1024;
+
+/** The read size for a blob of `size` bytes: whole when small, 64 KiB pieces when large. */
+function chunkFor(size: number): number {
+  return size <= SINGLE_READ_BYTES ? Math.max(size + 1, 1) : READ_CHUNK_BYTES;
+}
 
 function isAbsent(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
@@ -100,7 +107,7 @@ export class CacacheBlobStore implements BlobStore {
     }
     const size = stats.size;
     // The open handle keeps the bytes readable even if the blob is removed meanwhile.
-    const source = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+    const source = handle.createReadStream({ highWaterMark: chunkFor(size) });
     if (this.#verified.isVerified(file, stats)) {
       source.on('error', () => undefined);
       this.#reads.add(source);
@@ -166,7 +173,7 @@ export class CacacheBlobStore implements BlobStore {
     const sri = parseIntegrity(integrity);
     this.#verified.forget(contentPath(this.#dir, sri));
     try {
-      await cacache.rm.content(this.#dir, sri);
+      await (await cacache()).rm.content(this.#dir, sri);
       await removeIndexEntry(this.#dir, sri);
     } catch (error) {
       throw this.#storeError('store.remove', error, `Could not remove blob ${sri}`);

@@ -124,7 +124,7 @@ export function startBlobWrite(dir: string, expected: CheckedExpectation, onSett
     if (expected.size !== undefined && digester.size !== expected.size) throw mismatchError(expected, integrity, digester.size, 'wrong size');
     if (digester.size === 0) await temp.write(Buffer.alloc(0));
     await temp.commit(contentPath(dir, integrity));
-    await cacache.index.insert(dir, integrity, integrity, { size: digester.size });
+    await (await cacache()).index.insert(dir, integrity, integrity, { size: digester.size });
     return { integrity, size: digester.size };
   };
 

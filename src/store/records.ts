@@ -67,18 +67,44 @@ export type RecordChangeListener = (format: Format, pkg: string) => void;
 
 const ignoreChange: RecordChangeListener = () => undefined;
 
-/** Package versions retained per repository (DESIGN §1 Retention). */
+/** Package records kept parsed in memory: every artifact request reads one, most of them the same few. */
+const CACHED_PACKAGE_RECORDS = 2_000;
+
+/**
+ * Package versions retained per repository (DESIGN §1 Retention). Reads are served from a small
+ * cache of parsed records, exact because every write goes through this class (one daemon per
+ * data dir) and drops the record it changes. Records handed out are shared: read-only.
+ */
 export class RetentionRecords {
   readonly #records: RecordStore;
   readonly #changed: RecordChangeListener;
+  readonly #cache = new Map<string, PackageRecord | undefined>();
 
   constructor(records: RecordStore, onChange: RecordChangeListener = ignoreChange) {
     this.#records = records;
     this.#changed = onChange;
   }
 
-  getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined> {
-    return this.#records.get<PackageRecord>(recordKeys.package(repository, format, pkg));
+  async getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined> {
+    const key = recordKeys.package(repository, format, pkg);
+    if (this.#cache.has(key)) return this.#cache.get(key);
+    const generation = this.#generation;
+    const record = await this.#records.get<PackageRecord>(key);
+    // A write that began or ended while this read was in flight may have made it stale.
+    if (generation === this.#generation) this.#remember(key, record);
+    return record;
+  }
+
+  /** Moves on at the start and the end of every write. */
+  #generation = 0;
+
+  #remember(key: string, record: PackageRecord | undefined): void {
+    this.#cache.delete(key);
+    this.#cache.set(key, record);
+    for (const oldest of this.#cache.keys()) {
+      if (this.#cache.size <= CACHED_PACKAGE_RECORDS) break;
+      this.#cache.delete(oldest);
+    }
   }
 
   async getVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined> {
@@ -187,7 +213,10 @@ export class RetentionRecords {
     for (const prefix of recordKeys.cachedPrefixes(repository)) {
       for await (const [key] of this.#records.entries<unknown>(prefix)) keys.push(key);
     }
+    this.#generation += 1;
     for (const key of keys) await this.#records.delete(key);
+    this.#generation += 1;
+    this.#cache.clear();
     for (const version of held) this.#changed(version.format, version.package);
     return held;
   }
@@ -195,11 +224,18 @@ export class RetentionRecords {
   /** One package record's read-modify-write; listeners hear of it when the record changed. */
   async #update(repository: string, format: Format, pkg: string, change: (current: PackageRecord | undefined) => PackageRecord | undefined): Promise<void> {
     let changed = false;
-    await this.#records.update<PackageRecord>(recordKeys.package(repository, format, pkg), (current) => {
-      const next = change(current);
-      changed = next !== current;
-      return next;
-    });
+    const key = recordKeys.package(repository, format, pkg);
+    this.#generation += 1;
+    try {
+      await this.#records.update<PackageRecord>(key, (current) => {
+        const next = change(current);
+        changed = next !== current;
+        return next;
+      });
+    } finally {
+      this.#generation += 1;
+      this.#cache.delete(key);
+    }
     if (changed) this.#changed(format, pkg);
   }
 

@@ -11,7 +11,7 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream';
-import httpProxy from 'http-proxy';
+import type Server from 'http-proxy';
 import { LarderError } from '../errors.js';
 import { forwardRequestHeaders, forwardResponseHeaders } from './proxy-headers.js';
 import { toUpstreamError } from './transport-errors.js';
@@ -144,52 +144,68 @@ export function createPassthrough(options: PassthroughOptions): Passthrough {
   // Own keep-alive pools, so close() can release every upstream socket.
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   const forwardings = new WeakMap<IncomingMessage, Forwarding>();
-  const proxy = httpProxy.createProxyServer({
-    changeOrigin: true, // Host: the target's host, not larder's
-    ignorePath: true, // the target URL already holds the path and query
-    selfHandleResponse: true,
-    xfwd: false, // do not tell the public registry about the client's address
-  });
-
-  // Every web() call has its own callback; this listener is the net under it, because http-proxy
-  // throws an `error` event nobody listens to, and that would crash the daemon.
-  proxy.on('error', (err, req) => forwardings.get(req)?.fail(err));
-  proxy.on('proxyReq', (proxyReq, req) => {
-    const forwarding = forwardings.get(req);
-    if (forwarding === undefined) return;
-    forwarding.proxyReq = proxyReq;
-    if (forwarding.clientGone) {
-      proxyReq.destroy();
-      return;
-    }
-    // An idle timeout on the upstream socket: connect, time to headers, and gaps in the body.
-    proxyReq.setTimeout(options.timeoutMs, () => {
-      forwarding.timedOut = true;
-      proxyReq.destroy(Object.assign(new Error(`no activity for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+  // http-proxy is loaded when the first search or audit is forwarded, not at start.
+  let loading: Promise<Server> | undefined;
+  const load = (): Promise<Server> => {
+    loading ??= import('http-proxy').then(({ default: httpProxy }) => {
+      const proxy = httpProxy.createProxyServer({
+        changeOrigin: true, // Host: the target's host, not larder's
+        ignorePath: true, // the target URL already holds the path and query
+        selfHandleResponse: true,
+        xfwd: false, // do not tell the public registry about the client's address
+      });
+      listen(proxy);
+      return proxy;
     });
-  });
-  proxy.on('proxyRes', (proxyRes, req) => {
-    const forwarding = forwardings.get(req);
-    if (forwarding === undefined) proxyRes.destroy();
-    else forwarding.respond(proxyRes);
-  });
+    return loading;
+  };
+
+  const listen = (proxy: Server): void => {
+    // Every web() call has its own callback; this listener is the net under it, because http-proxy
+    // throws an `error` event nobody listens to, and that would crash the daemon.
+    proxy.on('error', (err, req) => forwardings.get(req)?.fail(err));
+    proxy.on('proxyReq', (proxyReq, req) => {
+      const forwarding = forwardings.get(req);
+      if (forwarding === undefined) return;
+      forwarding.proxyReq = proxyReq;
+      if (forwarding.clientGone) {
+        proxyReq.destroy();
+        return;
+      }
+      // An idle timeout on the upstream socket: connect, time to headers, and gaps in the body.
+      proxyReq.setTimeout(options.timeoutMs, () => {
+        forwarding.timedOut = true;
+        proxyReq.destroy(Object.assign(new Error(`no activity for ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+      });
+    });
+    proxy.on('proxyRes', (proxyRes, req) => {
+      const forwarding = forwardings.get(req);
+      if (forwarding === undefined) proxyRes.destroy();
+      else forwarding.respond(proxyRes);
+    });
+  };
 
   return {
     forward(req, res, target, onDone) {
       const forwarding = new Forwarding(req, res, target, options.timeoutMs, onDone);
       forwardings.set(req, forwarding);
       res.once('close', () => forwarding.clientClosed());
-      try {
-        req.headers = forwardRequestHeaders(req.headers);
-        const agent = target.protocol === 'https:' ? agents.https : agents.http;
-        proxy.web(req, res, { target: target.href, agent }, (err) => forwarding.fail(err));
-      } catch (err) {
-        // e.g. an unsupported protocol in the target: answer, never throw into the server.
-        forwarding.fail(err);
-      }
+      load().then(
+        (proxy) => {
+          try {
+            req.headers = forwardRequestHeaders(req.headers);
+            const agent = target.protocol === 'https:' ? agents.https : agents.http;
+            proxy.web(req, res, { target: target.href, agent }, (err) => forwarding.fail(err));
+          } catch (err) {
+            // e.g. an unsupported protocol in the target: answer, never throw into the server.
+            forwarding.fail(err);
+          }
+        },
+        (err: unknown) => forwarding.fail(err),
+      );
     },
     async close() {
-      proxy.close();
+      if (loading !== undefined) (await loading).close();
       agents.http.destroy();
       agents.https.destroy();
     },
