@@ -126,9 +126,8 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     offline: config.offline,
     maxBodyBytes: config.maxMetadataBytes,
     log,
-    onChanged: (repository, format, pkg) => {
-      assets.forgetNotFound(repository, format, pkg).catch((error: unknown) => log.warn({ repository, pkg, err: describeError(error) }, 'could not forget remembered not-found files'));
-    },
+    onChanged: (repository, format, pkg): Promise<void> =>
+      assets.forgetNotFound(repository, format, pkg).catch((error: unknown) => log.warn({ repository, pkg, err: describeError(error) }, 'could not forget remembered not-found files')),
   });
   const filler = new AssetFiller({ client, blobs, breaker, log });
   const assets = new AssetService({ chain, cache, retention, notFound: new NotFoundRecords(records), blobs, filler, client, breaker, offline: config.offline, log });

@@ -61,8 +61,8 @@ export interface MetadataCacheDeps {
   offline: boolean;
   maxBodyBytes: number;
   log: Logger;
-  /** Told when a package's document changed upstream (stored anew). */
-  onChanged?: (repository: string, format: Format, pkg: string) => void;
+  /** Told when a package's document changed upstream (stored anew); awaited before the answer. */
+  onChanged?: (repository: string, format: Format, pkg: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -198,7 +198,8 @@ export class MetadataCache {
         return this.#touch(target, current, 'revalidated');
       }
       await entries.set(repository, protocol.format, pkg, variant, fetched);
-      this.#deps.onChanged?.(repository, protocol.format, pkg);
+      // Awaited: what it forgets (remembered misses) must be gone before the next request looks.
+      await this.#deps.onChanged?.(repository, protocol.format, pkg);
       return { entry: fetched, outcome: 'miss' };
     } catch (error) {
       response.body.destroy();
