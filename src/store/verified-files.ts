@@ -11,9 +11,9 @@ import type { Stats } from 'node:fs';
 /** Enough for every artifact of several large projects; an entry is about 200 bytes. */
 const DEFAULT_MAX_ENTRIES = 20_000;
 
-type Stamp = string;
+export type Stamp = string;
 
-function stampOf(stats: Stats): Stamp {
+export function stampOf(stats: Stats): Stamp {
   return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 

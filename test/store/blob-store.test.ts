@@ -294,3 +294,18 @@ t.test('close aborts writes in progress and refuses new work', async (t) => {
   t.throws(() => store.write({ size: 1 }), { code: 'E_STORE' });
   await t.rejects(store.read(sri(body)), { code: 'E_STORE' });
 });
+
+t.test('a small blob kept in memory is checked against its file: damage on disk is still caught', async (t) => {
+  const { store, dir } = newStore(t);
+  const integrity = sri(body);
+  await writeBlob(store, { integrity, size: body.length }, body);
+  for (let i = 0; i < 3; i += 1) t.ok((await drain((await store.read(integrity))!.stream)).data.equals(body), `read ${i + 1} (the third from memory)`);
+  const [file] = await contentFiles(dir);
+  await chmod(file!, 0o644);
+  await writeFile(file!, Buffer.alloc(body.length)); // damage on disk after the bytes went hot
+  const after = await drain((await store.read(integrity))!.stream);
+  t.notOk(after.ended, 'the changed file is read and verified again, not served from memory');
+  t.ok(isLarderError(after.error, 'E_INTEGRITY_MISMATCH'));
+  t.equal(await store.has(integrity), null, 'and evicted');
+  t.equal(await store.read(integrity), null, 'nothing left in memory either');
+});
