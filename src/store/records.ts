@@ -1,5 +1,6 @@
 /**
- * Typed records on top of a RecordStore, and the one place that knows the key scheme.
+ * Typed retention records on top of a RecordStore (keys: record-keys.ts; cached metadata and
+ * misses: cache-records.ts).
  *
  * Keys are `<kind>/<repository>/<format>/<package>[/<variant>]`, each free-form part passed
  * through encodeURIComponent, which escapes `/` (and `@`, `:`, `%`): no package name, scoped npm
@@ -15,43 +16,8 @@ import { createHash } from 'node:crypto';
 import { withNewAssets } from '../domain/retention.js';
 import { LarderError } from '../errors.js';
 import type { Format, RetainedVersion, VersionStatus } from '../domain/types.js';
-import type { MetadataEntry, PackageRecord, RecordStore } from './types.js';
-
-function part(value: string, what: string): string {
-  if (value === '') {
-    throw new LarderError('E_BAD_REQUEST', `The ${what} name is empty`, { operation: 'store.key' });
-  }
-  try {
-    return encodeURIComponent(value);
-  } catch (error) {
-    // encodeURIComponent throws URIError only for a lone UTF-16 surrogate.
-    throw new LarderError('E_BAD_REQUEST', `The ${what} name is not valid Unicode`, { operation: 'store.key', cause: error });
-  }
-}
-
-/** The key scheme. Exported for tests and for tools that inspect the database. */
-export const recordKeys = {
-  allPackages: 'pkg/',
-  packages(repository: string, format?: Format): string {
-    return `pkg/${part(repository, 'repository')}/${format === undefined ? '' : `${format}/`}`;
-  },
-  package(repository: string, format: Format, pkg: string): string {
-    return `${recordKeys.packages(repository, format)}${part(pkg, 'package')}`;
-  },
-  metadata(repository: string, format: Format, pkg: string, variant: string): string {
-    return `meta/${part(repository, 'repository')}/${format}/${part(pkg, 'package')}/${part(variant, 'variant')}`;
-  },
-  notFoundPackage(repository: string, format: Format, pkg: string): string {
-    return `miss/${part(repository, 'repository')}/${format}/${part(pkg, 'package')}/`;
-  },
-  notFound(repository: string, format: Format, pkg: string, version: string, asset: string): string {
-    return `${recordKeys.notFoundPackage(repository, format, pkg)}${part(version, 'version')}/${part(asset, 'asset')}`;
-  },
-  /** The prefixes of every record a repository owns besides its packages: metadata and misses. */
-  cachedPrefixes(repository: string): string[] {
-    return [`meta/${part(repository, 'repository')}/`, `miss/${part(repository, 'repository')}/`];
-  },
-};
+import type { PackageRecord, RecordStore } from './types.js';
+import { ignoreChange, recordKeys, type RecordChangeListener } from './record-keys.js';
 
 function versionOf(record: PackageRecord | undefined, version: string): RetainedVersion | undefined {
   return record !== undefined && Object.hasOwn(record.versions, version) ? record.versions[version] : undefined;
@@ -61,11 +27,6 @@ function versionOf(record: PackageRecord | undefined, version: string): Retained
 function nextRevision(previous: string, status: VersionStatus): string {
   return createHash('sha256').update(previous).update('\0').update(status).digest('base64url').slice(0, 22);
 }
-
-/** Told after a write that may change what a package's metadata shows (prepared responses drop it). */
-export type RecordChangeListener = (format: Format, pkg: string) => void;
-
-const ignoreChange: RecordChangeListener = () => undefined;
 
 /** Package records kept parsed in memory: every artifact request reads one, most of them the same few. */
 const CACHED_PACKAGE_RECORDS = 2_000;
@@ -252,64 +213,5 @@ export class RetentionRecords {
   }
 }
 
-/** Cached metadata documents per repository (gateway), package and variant. */
-export class MetadataRecords {
-  readonly #records: RecordStore;
-  readonly #changed: RecordChangeListener;
-
-  constructor(records: RecordStore, onChange: RecordChangeListener = ignoreChange) {
-    this.#records = records;
-    this.#changed = onChange;
-  }
-
-  get(repository: string, format: Format, pkg: string, variant: string): Promise<MetadataEntry | undefined> {
-    return this.#records.get<MetadataEntry>(recordKeys.metadata(repository, format, pkg, variant));
-  }
-
-  async set(repository: string, format: Format, pkg: string, variant: string, entry: MetadataEntry): Promise<void> {
-    await this.#records.set(recordKeys.metadata(repository, format, pkg, variant), entry);
-    this.#changed(format, pkg);
-  }
-
-  /** Records a successful revalidation (a 304): the stored document is fresh again. No-op when absent. */
-  async touch(repository: string, format: Format, pkg: string, variant: string, fetchedAt: number): Promise<void> {
-    await this.#records.update<MetadataEntry>(recordKeys.metadata(repository, format, pkg, variant), (current) =>
-      current === undefined ? undefined : { ...current, fetchedAt },
-    );
-    this.#changed(format, pkg);
-  }
-
-  async remove(repository: string, format: Format, pkg: string, variant: string): Promise<boolean> {
-    const removed = await this.#records.delete(recordKeys.metadata(repository, format, pkg, variant));
-    this.#changed(format, pkg);
-    return removed;
-  }
-}
-
-/**
- * Remembered "not found" answers of a connection for single assets (Maven files located by
- * sidecar), kept across restarts so stale-if-error holds for them after one too.
- */
-export class NotFoundRecords {
-  readonly #records: RecordStore;
-
-  constructor(records: RecordStore) {
-    this.#records = records;
-  }
-
-  /** Epoch ms until which the "not found" is fresh, or undefined when none is remembered. */
-  async until(repository: string, format: Format, pkg: string, version: string, asset: string): Promise<number | undefined> {
-    return (await this.#records.get<{ until: number }>(recordKeys.notFound(repository, format, pkg, version, asset)))?.until;
-  }
-
-  async remember(repository: string, format: Format, pkg: string, version: string, asset: string, until: number): Promise<void> {
-    await this.#records.set(recordKeys.notFound(repository, format, pkg, version, asset), { until });
-  }
-
-  /** Forgets every remembered file of a package (its metadata changed upstream). */
-  async forgetPackage(repository: string, format: Format, pkg: string): Promise<void> {
-    const keys: string[] = [];
-    for await (const [key] of this.#records.entries<unknown>(recordKeys.notFoundPackage(repository, format, pkg))) keys.push(key);
-    for (const key of keys) await this.#records.delete(key);
-  }
-}
+export { MetadataRecords, NotFoundRecords } from './cache-records.js';
+export { recordKeys, type RecordChangeListener } from './record-keys.js';
