@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LarderError, asLarderError, describeError, quoteInput } from '../errors.js';
+import { isLoopbackHost } from '../config/validate.js';
 import { answerRaw, parserRefusal } from './raw-answers.js';
 import { Exchange } from './exchange.js';
 import { statusFor } from './status.js';
@@ -26,7 +27,8 @@ export interface HttpServerOptions {
 const MAX_URL_LENGTH = 8192;
 /** A Host header we are willing to echo into rewritten URLs (a DNS name is at most 253 characters). */
 const SAFE_HOST = /^(?=.{1,260}$)(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
-const LOOPBACK_HOST = /^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
+/** A Host header's name, without the port: `[::1]:7878` → `[::1]`. */
+const HOST_NAME = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/;
 /** A client must send its headers within this: a slow trickle must not hold a socket for minutes. */
 const HEADERS_TIMEOUT_MS = 10_000;
 
@@ -61,7 +63,7 @@ function hostProblem(options: HttpServerOptions, req: IncomingMessage): LarderEr
   if (host === undefined) {
     return req.httpVersion === '1.0' ? undefined : new LarderError('E_BAD_REQUEST', 'an HTTP/1.1 request needs a Host header', { operation: 'http.host' });
   }
-  if (options.loopbackOnly && !LOOPBACK_HOST.test(host)) {
+  if (options.loopbackOnly && !isLoopbackHost(HOST_NAME.exec(host)?.[1] ?? '')) {
     return new LarderError('E_BAD_REQUEST', `larder listens on loopback only and answers requests addressed to localhost or 127.0.0.1, not ${quoteInput(host, 60)}`, {
       operation: 'http.host',
     });

@@ -118,7 +118,8 @@ export class CacacheBlobStore implements BlobStore {
       throw this.#storeError('store.read', error, `Could not open blob ${sri}`);
     }
     const size = stats.size;
-    if (this.#verified.isVerified(file, stats) && this.#hot.fits(size)) {
+    const verified = this.#verified.isVerified(file, stats);
+    if (verified && this.#hot.fits(size)) {
       // Verified before and unchanged since, and small: read it whole once, then serve it from memory.
       const bytes = await this.#readWhole(handle, size, sri);
       this.#hot.keep(sri, { bytes, stamp: stampOf(stats) });
@@ -126,7 +127,7 @@ export class CacacheBlobStore implements BlobStore {
     }
     // The open handle keeps the bytes readable even if the blob is removed meanwhile.
     const source = handle.createReadStream({ highWaterMark: chunkFor(size) });
-    if (this.#verified.isVerified(file, stats)) {
+    if (verified) {
       source.on('error', () => undefined);
       this.#reads.add(source);
       source.on('close', () => this.#reads.delete(source));
