@@ -3,7 +3,10 @@
  * offer (DESIGN §1 "Metadata"). Pure; inputs are never mutated. The result shares the version
  * objects it did not change with `doc` (packuments can be megabytes): treat it as read-only.
  */
-import semver from 'semver';
+// Single functions rather than the whole package: loading all of semver costs ~30 ms at start.
+import prereleaseParts from 'semver/functions/prerelease.js';
+import compareVersionsDescending from 'semver/functions/rcompare.js';
+import validVersion from 'semver/functions/valid.js';
 import type { RetainedVersion } from '../../domain/types.js';
 import { abbreviateVersion } from './abbreviate.js';
 import { RETAINED_TIME_FIELD, isJsonObject, type Packument, type VersionManifest } from './packument.js';
@@ -25,8 +28,8 @@ export const UNLISTED_NOTICE = 'unlisted in this larder repository: installs onl
  * to choose it. Undefined for an empty or all-invalid list.
  */
 export function highestVersion(versions: Iterable<string>): string | undefined {
-  const valid = [...versions].filter((v) => semver.valid(v) !== null).sort(semver.rcompare);
-  return valid.find((v) => semver.prerelease(v) === null) ?? valid[0];
+  const valid = [...versions].filter((v) => validVersion(v) !== null).sort(compareVersionsDescending);
+  return valid.find((v) => prereleaseParts(v) === null) ?? valid[0];
 }
 
 /** A retained snapshot as a client may see it: our own bookkeeping field removed. */

@@ -5,7 +5,9 @@
  * request path (DESIGN §5: `new URL` resolves dot segments, so `@scope/../lodash` would turn into
  * `/lodash` if a request path were concatenated onto a base).
  */
-import semver from 'semver';
+// Single functions rather than the whole package: loading all of semver costs ~30 ms at start.
+import validVersion from 'semver/functions/valid.js';
+import validRange from 'semver/ranges/valid.js';
 import { LarderError, quoteInput } from '../../errors.js';
 
 const OPERATION = 'npm.name';
@@ -63,12 +65,12 @@ export function unscopedName(name: string): string {
 }
 
 /**
- * True when `version` is a plain semver version string as npm stores it: what `semver.valid`
+ * True when `version` is a plain semver version string as npm stores it: what `validVersion`
  * accepts, without the leading `v`/`=` or surrounding space that semver tolerates and npm
  * strips at publish time (those would make two spellings of one tarball path).
  */
 export function isExactVersion(version: string): boolean {
-  return semver.valid(version) !== null && /^[0-9][0-9A-Za-z.+-]*$/.test(version);
+  return validVersion(version) !== null && /^[0-9][0-9A-Za-z.+-]*$/.test(version);
 }
 
 /** Validate a version string (see isExactVersion) and return it unchanged. */
@@ -161,7 +163,7 @@ function noSlash(rawPath: string, text: string): string {
 function validateSpec(rawPath: string, spec: string): string {
   if (spec.length > MAX_SPEC_LENGTH) throw badPath(rawPath, 'version spec too long');
   const tagLike = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec);
-  if (!tagLike && semver.validRange(spec) === null) throw badPath(rawPath, 'not a version, dist-tag or range');
+  if (!tagLike && validRange(spec) === null) throw badPath(rawPath, 'not a version, dist-tag or range');
   return spec;
 }
 

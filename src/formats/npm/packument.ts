@@ -6,7 +6,10 @@
  * (`application/json`) and the abbreviated "corgi" (`application/vnd.npm.install-v1+json`),
  * which keeps only what an install needs. Both parse into `Packument`.
  */
-import semver from 'semver';
+// Single functions rather than the whole package: loading all of semver costs ~30 ms at start.
+import validVersion from 'semver/functions/valid.js';
+import maxSatisfying from 'semver/ranges/max-satisfying.js';
+import validRange from 'semver/ranges/valid.js';
 import { LarderError, isLarderError, quoteInput } from '../../errors.js';
 import { integrityFromHex, parseIntegrity } from '../../domain/integrity.js';
 import { validatePackageName } from './names.js';
@@ -169,8 +172,8 @@ export function resolveSpec(doc: Packument, spec: string): string | undefined {
   const tagged = Object.hasOwn(doc['dist-tags'], spec) ? doc['dist-tags'][spec] : undefined;
   if (tagged !== undefined) return listed(tagged) ? tagged : undefined;
   if (listed(spec)) return spec;
-  if (semver.validRange(spec) === null) return undefined;
-  return semver.maxSatisfying(Object.keys(doc.versions).filter((v) => semver.valid(v) !== null), spec) ?? undefined;
+  if (validRange(spec) === null) return undefined;
+  return maxSatisfying(Object.keys(doc.versions).filter((v) => validVersion(v) !== null), spec) ?? undefined;
 }
 
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
@@ -217,7 +220,7 @@ function registryDependency(key: string, spec: string): { name: string; range: s
     throw error;
   }
   if (range === '') range = '*';
-  const isTag = /^[A-Za-z][A-Za-z0-9._-]*$/.test(range) && semver.validRange(range) === null;
-  if (!isTag && semver.validRange(range) === null) return undefined;
+  const isTag = /^[A-Za-z][A-Za-z0-9._-]*$/.test(range) && validRange(range) === null;
+  if (!isTag && validRange(range) === null) return undefined;
   return { name, range };
 }
