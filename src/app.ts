@@ -13,6 +13,7 @@ import { isLoopbackHost } from './config/validate.js';
 import type { LarderConfig, RepositoryConfig } from './config/types.js';
 import { AssetFiller } from './engine/asset-fill.js';
 import { AssetService } from './engine/asset-service.js';
+import { Prefetcher } from './engine/prefetcher.js';
 import { OriginBreaker } from './engine/breaker.js';
 import type { ChainContext } from './engine/chain.js';
 import { ManagementService } from './engine/management/index.js';
@@ -130,7 +131,11 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
       assets.forgetNotFound(repository, format, pkg).catch((error: unknown) => log.warn({ repository, pkg, err: describeError(error) }, 'could not forget remembered not-found files')),
   });
   const filler = new AssetFiller({ client, blobs, breaker, log });
-  const assets = new AssetService({ chain, cache, retention, notFound: new NotFoundRecords(records), blobs, filler, client, breaker, offline: config.offline, log });
+  const assets = new AssetService({
+    chain, cache, retention, notFound: new NotFoundRecords(records), blobs, filler, client, breaker, offline: config.offline, log,
+    onIngested: (protocol, version) => prefetcher.ingested(protocol, version),
+  });
+  const prefetcher = new Prefetcher({ repositories: () => holder.repositories, metadata: { chain, cache, retention, log }, assets, offline: config.offline, log });
   const npm = createNpmHandler({
     metadata: { chain, cache, retention, log },
     assets,
@@ -193,7 +198,11 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
 
   const settle = async (): Promise<void> => {
     await background.settle();
-    await Promise.all([cache.settle(), assets.settle()]);
+    // A fill that settles can start prefetches, whose fills can start more: until all is quiet.
+    do {
+      await prefetcher.settle();
+      await Promise.all([cache.settle(), assets.settle()]);
+    } while (!prefetcher.idle);
   };
   return {
     url: `http://${host}:${port}`,
@@ -205,6 +214,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
         httpServer.close(() => resolve());
         httpServer.closeIdleConnections();
       });
+      prefetcher.stop();
       await settle();
       await Promise.allSettled([client.close(), passthrough.close()]);
       await records.close();

@@ -34,6 +34,7 @@ defaults:
   refresh: background
   ingestionDeadline: 40s
   notFoundTtl: 10m
+  prefetch: true
 repositories:
   default:
     description: Everything larder serves, searched in this order

@@ -5,7 +5,7 @@
  */
 import { MAX_DIRECT_UPSTREAMS, REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { FORMATS, type Format } from '../domain/types.js';
-import { at, MAX_TIMER_MS, readDuration, readEnum, readSection, readString, type FieldContext } from './fields.js';
+import { at, MAX_TIMER_MS, readBoolean, readDuration, readEnum, readSection, readString, type FieldContext } from './fields.js';
 import { didYouMean, isPlainObject } from './problems.js';
 import { isPublicConnectionName, PUBLIC_CONNECTION_ASSET_ORIGINS, PUBLIC_CONNECTION_NAMES, PUBLIC_CONNECTION_URLS } from './public-connections.js';
 import { PUBLIC_CONNECTIONS, type ExternalConnection, type RefreshMode, type RepositoryConfig } from './types.js';
@@ -13,7 +13,7 @@ import { describeType } from './units.js';
 
 export const REFRESH_MODES: readonly RefreshMode[] = ['blocking', 'background'];
 
-const SETTING_KEYS = ['metadataTtl', 'refresh', 'ingestionDeadline', 'notFoundTtl'] as const;
+const SETTING_KEYS = ['metadataTtl', 'refresh', 'ingestionDeadline', 'notFoundTtl', 'prefetch'] as const;
 const REPOSITORY_KEYS = ['description', 'upstreams', 'external', ...SETTING_KEYS] as const;
 
 export interface RepositorySettings {
@@ -21,9 +21,10 @@ export interface RepositorySettings {
   refresh: RefreshMode;
   ingestionDeadlineMs: number;
   notFoundTtlMs: number;
+  prefetch: boolean;
 }
 
-/** Reads `metadataTtl`, `refresh` and `ingestionDeadline` of a section, falling back to `base`. */
+/** Reads the settings of a section (`defaults` or one repository), falling back to `base`. */
 function readSettings(section: Record<string, unknown>, base: RepositorySettings, ctx: FieldContext): RepositorySettings {
   const ttlCtx = at(ctx, 'metadataTtl');
   const ttl = readSection(section.metadataTtl, FORMATS, ttlCtx) ?? {};
@@ -38,6 +39,7 @@ function readSettings(section: Record<string, unknown>, base: RepositorySettings
       maxMs: MAX_TIMER_MS,
     }),
     notFoundTtlMs: readDuration(section.notFoundTtl, base.notFoundTtlMs, at(ctx, 'notFoundTtl')),
+    prefetch: readBoolean(section.prefetch, base.prefetch, at(ctx, 'prefetch')),
   };
 }
 
@@ -48,6 +50,7 @@ export function readDefaults(value: unknown, ctx: FieldContext): RepositorySetti
     refresh: 'background',
     ingestionDeadlineMs: 1,
     notFoundTtlMs: 0,
+    prefetch: true,
   };
   return readSettings(readSection(value, SETTING_KEYS, ctx) ?? {}, placeholder, ctx);
 }

@@ -54,5 +54,7 @@ function repositoryToPlain(repository: RepositoryConfig): Record<string, unknown
     metadataTtl: Object.fromEntries(FORMATS.map((format) => [format, formatDuration(repository.metadataTtlMs[format])])),
     refresh: repository.refresh,
     ingestionDeadline: formatDuration(repository.ingestionDeadlineMs),
+    notFoundTtl: formatDuration(repository.notFoundTtlMs),
+    prefetch: repository.prefetch,
   };
 }

@@ -49,6 +49,12 @@ export interface RepositoryConfig {
    * remembered "not found" still answers 404.
    */
   notFoundTtlMs: number;
+  /**
+   * npm ingestion prefetch (DESIGN §1): when a client of this repository makes larder fetch a
+   * version through an external connection, larder also fetches, in the background, the
+   * versions its dependencies would resolve to (and their `latest`), so the tree is retained.
+   */
+  prefetch: boolean;
 }
 
 export interface UpstreamSettings {

@@ -21,6 +21,7 @@ import { chainFor, unavailable, type ChainContext } from './chain.js';
 import { withinDeadline } from './deadline.js';
 import { ingestionInProgress, type MetadataCache } from './metadata-cache.js';
 import type { CacheOutcome, NotFoundStore, Retention } from './ports.js';
+import type { IngestedVersion } from './prefetcher.js';
 
 export interface AssetRequest {
   repository: string;
@@ -53,6 +54,8 @@ export interface AssetServiceDeps {
   now?: () => number;
   /** How long a digest mismatch is answered from memory before trying the upstream again. */
   mismatchMemoryMs?: number;
+  /** Told after a version came in through an external connection and was retained (prefetch). */
+  onIngested?<Doc>(protocol: FormatProtocol<Doc>, version: IngestedVersion): void;
 }
 
 const INSTALLABLE: ReadonlySet<VersionStatus> = new Set(['Published', 'Unlisted']);
@@ -148,6 +151,11 @@ export class AssetService {
     const fill = existing ?? this.#startFill(location, request);
     const retained = fill.committed.then((blob) => (mutable ? undefined : retain(blob)));
     this.#retaining.add(retained);
+    if (!existing && !mutable && doc !== undefined) {
+      const ingested = { repository: request.repository, pkg: request.pkg, version: request.version, manifest: protocol.versionManifest(doc, request.version) };
+      // A fill that fails is logged where it fails (#startFill); nothing to prefetch then.
+      retained.then(() => this.#deps.onIngested?.(protocol, ingested), () => undefined);
+    }
     retained.then(
       () => this.#retaining.delete(retained),
       (error: unknown) => {

@@ -34,6 +34,31 @@ export interface AssetLocation {
   size?: number;
 }
 
+/** One version ingestion prefetch fetches for a dependency. */
+export interface PrefetchPick {
+  version: string;
+  /** The version the client would install for the range: its own dependencies are prefetched too. */
+  inTree: boolean;
+}
+
+/** This machine's OS and CPU as Node names them (`process.platform`, `process.arch`). */
+export interface Platform {
+  os: string;
+  cpu: string;
+}
+
+/** Ingestion prefetch for a format whose versions declare their dependencies (npm; DESIGN §1). */
+export interface PrefetchRules<Doc> {
+  /** The metadata variant to read dependencies' documents in (what installing clients ask). */
+  readonly variant: string;
+  /** A retained version's dependencies, from the manifest snapshotted with it. */
+  dependencies(manifest: unknown): Array<{ name: string; range: string }>;
+  /** Which versions of a dependency to fetch for `range`; none that cannot install on `platform`. */
+  picks(doc: Doc, range: string, platform: Platform): PrefetchPick[];
+  /** The asset a client fetches for the version (npm: the tarball). */
+  assetName(pkg: string, version: string): string;
+}
+
 export interface FormatProtocol<Doc> {
   readonly format: Format;
   /** `variant` distinguishes representations cached separately (npm: `full` / `abbreviated`). */
@@ -70,6 +95,8 @@ export interface FormatProtocol<Doc> {
    * timestamp): never retained, always fetched through. Absent means every asset is immutable.
    */
   isMutableAsset?(version: string, assetName: string): boolean;
+  /** Present when the format supports ingestion prefetch. */
+  readonly prefetch?: PrefetchRules<Doc>;
   /** The version's own metadata, snapshotted when the version is retained. */
   versionManifest(doc: Doc, version: string): unknown;
   /** The listing entry of one asset, snapshotted with it (formats with one asset per version: undefined). */

@@ -13,8 +13,19 @@ t.test('a repositories section replaces the default set and keeps its order', as
     refresh: 'background',
     ingestionDeadlineMs: 40_000,
     notFoundTtlMs: 600_000,
+    prefetch: true,
   });
   t.same(problemsOf('repositories: {}'), [{ path: 'repositories', message: 'define at least one repository' }]);
+});
+
+t.test('prefetch: on by default, off per repository or in defaults, a boolean', async (t) => {
+  const config = validYaml('defaults: { prefetch: false }\nrepositories:\n  on: { prefetch: true }\n  inherits: {}\n');
+  t.equal(config.repositories.get('on')?.prefetch, true);
+  t.equal(config.repositories.get('inherits')?.prefetch, false);
+  t.same(
+    problemsOf('repositories:\n  r1: { prefetch: sometimes }\n').map((p) => p.path),
+    ['repositories.r1.prefetch'],
+  );
 });
 
 t.test('repository names', async (t) => {

@@ -31,6 +31,11 @@ export interface TestLarderOptions {
   config?: Record<string, unknown>;
   /** Reuse a data dir (restart tests). */
   dataDir?: string;
+  /**
+   * npm ingestion prefetch (on for users). Off by default here: most tests count the upstream
+   * requests one client request causes, and prefetch adds its own.
+   */
+  prefetch?: boolean;
 }
 
 export interface TestLarder {
@@ -50,7 +55,7 @@ export interface TestLarder {
 /** Short timeouts so fault tests end quickly; tests override what they exercise. */
 const TEST_DEFAULTS = {
   upstream: { connectTimeout: '2s', headersTimeout: '3s', bodyTimeout: '3s', retries: 0, breakerThreshold: 3, breakerCooldown: '30s' },
-  defaults: { refresh: 'blocking', ingestionDeadline: '10s' },
+  defaults: { refresh: 'blocking', ingestionDeadline: '10s', prefetch: false },
 };
 
 export async function startTestLarder(options: TestLarderOptions): Promise<TestLarder> {
@@ -64,7 +69,8 @@ export async function startTestLarder(options: TestLarderOptions): Promise<TestL
     'npm-store': { external: { format: 'npm', url: options.npmUpstream ?? 'http://127.0.0.1:9/' } },
     ...(options.pypiUpstream ? { 'pypi-store': { external: { format: 'pypi', ...options.pypiUpstream } } } : {}),
   };
-  const document = { ...TEST_DEFAULTS, ...options.config, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: { level: 'info' }, repositories };
+  const defaults = { ...TEST_DEFAULTS.defaults, ...(options.prefetch === undefined ? {} : { prefetch: options.prefetch }) };
+  const document = { ...TEST_DEFAULTS, defaults, ...options.config, listen: { host: '127.0.0.1', port: 0 }, dataDir, log: { level: 'info' }, repositories };
   const file = join(configDir, 'larder.yaml');
   await writeFile(file, stringify(document));
   const config = await loadConfig({ file });

@@ -9,7 +9,8 @@ import { ABBREVIATED_MEDIA_TYPE, FULL_MEDIA_TYPE } from './accept.js';
 import { abbreviate } from './abbreviate.js';
 import { mergeRetained } from './merge.js';
 import { packumentPath, tarballFilename } from './names.js';
-import { MAX_DOCUMENT_DEPTH, modifiedAt, nestedDeeperThan, parsePackument, tarballDigest, versionManifest, type Packument } from './packument.js';
+import { dependencyRanges, MAX_DOCUMENT_DEPTH, modifiedAt, nestedDeeperThan, parsePackument, tarballDigest, versionManifest, type Packument } from './packument.js';
+import { prefetchPicks } from './prefetch.js';
 import { upstreamTarballPath } from './tarball-url.js';
 
 export type NpmVariant = 'full' | 'abbreviated';
@@ -82,6 +83,13 @@ export const npmProtocol: FormatProtocol<Packument> = {
 
   assetContentType() {
     return 'application/octet-stream';
+  },
+
+  prefetch: {
+    variant: 'abbreviated',
+    dependencies: dependencyRanges,
+    picks: prefetchPicks,
+    assetName: tarballFilename,
   },
 
   versionManifest(doc, version) {
