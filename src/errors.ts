@@ -22,7 +22,7 @@ export const ERROR_CODES = [
   'E_UPSTREAM_STATUS', // upstream answered 5xx or an unexpected status (502)
   'E_UPSTREAM_BAD_RESPONSE', // unparseable metadata, truncated body (502)
   'E_UPSTREAM_COOLDOWN', // breaker open: larder is not calling that upstream for a while (503)
-  'E_OFFLINE', // offline mode and nothing retained (504)
+  'E_OFFLINE', // offline mode and nothing retained (404: a client should not retry)
   'E_STORE', // the data directory failed (500)
   'E_LISTEN', // the server could not listen (address in use, permission) (exit 1)
   'E_INTERNAL', // a bug (500)

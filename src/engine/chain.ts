@@ -45,12 +45,26 @@ export function metadataPolicy(repository: RepositoryConfig, format: Format): Me
  * The error a client gets when nothing in the chain could answer. `lostIn` names the repository
  * whose retained copy was found damaged or missing (evicted), so the message says so.
  */
+/**
+ * The answer for something never retained while larder is offline: 404 (a client fails at once
+ * instead of retrying a 5xx) saying why and how to get it.
+ */
+export function offlineMiss(what: string, searched: readonly string[]): LarderError {
+  return new LarderError(
+    'E_OFFLINE',
+    `larder is offline and ${what} was never retained in ${searched.join(', ')}: nothing is fetched while offline. ` +
+      'Run larder online once to fetch it, or warm the cache beforehand (larder warm LOCKFILE, or larder import of an export).',
+    { operation: 'chain.search', details: { searched: [...searched] } },
+  );
+}
+
 export function unavailable(what: string, searched: string[], failures: LarderError[], lostIn?: string): LarderError {
   const first = failures[0];
   if (first === undefined) {
     return new LarderError('E_NOT_FOUND', `${what} was not found in ${searched.join(', ')}`, { operation: 'chain.search', details: { searched } });
   }
   if (first.code === 'E_INGESTION_IN_PROGRESS' || first.code === 'E_INTEGRITY_MISMATCH') return first;
+  if (first.code === 'E_OFFLINE' && lostIn === undefined) return offlineMiss(what, searched);
   const reasons = failures.map((failure) => failure.message).join('; ');
   const situation =
     lostIn === undefined
