@@ -13,6 +13,7 @@ import { isLoopbackHost } from './config/validate.js';
 import type { LarderConfig, RepositoryConfig } from './config/types.js';
 import { AssetFiller } from './engine/asset-fill.js';
 import { AssetService } from './engine/asset-service.js';
+import { HealthCheck } from './engine/health.js';
 import { Prefetcher } from './engine/prefetcher.js';
 import { OriginBreaker } from './engine/breaker.js';
 import type { ChainContext } from './engine/chain.js';
@@ -34,6 +35,7 @@ import { CacacheBlobStore } from './store/blob-store.js';
 import { SqliteRecordStore } from './store/record-store.js';
 import { tokenSecret } from './store/secret.js';
 import { lockDataDir } from './store/data-dir-lock.js';
+import { probeDataDir } from './store/disk-probe.js';
 import { sweepLeftovers } from './store/blob-inventory.js';
 import { MetadataRecords, NotFoundRecords, RetentionRecords } from './store/records.js';
 import { larderUserAgent, UndiciUpstreamClient } from './upstream/client.js';
@@ -165,13 +167,24 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     retention, blobs, breaker, connectionUrl: (repository) => chain.connectionBase(repository),
   });
 
+  const version = larderUserAgent().split('/')[1] ?? 'unknown';
+  const health = new HealthCheck({
+    repositories: () => holder.repositories,
+    connectionBase: (repository) => chain.connectionBase(repository),
+    breaker,
+    probeStore: () => probeDataDir(config.dataDir),
+    offline: config.offline,
+    version,
+    startedAt: Date.now(),
+  });
   const httpServer = createHttpServer({
     log,
     handler: createRouter({
       formats: { npm, pypi, maven },
       api: createApiHandler(management, reconfigurer),
       repositoryNames: () => [...holder.repositories.keys()],
-      version: larderUserAgent().split('/')[1] ?? 'unknown',
+      version,
+      health: () => health.report(),
       ...(config.auth.required ? { authenticate: createAuthenticator(await tokenSecret(config.dataDir)) } : {}),
     }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,

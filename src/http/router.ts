@@ -4,6 +4,7 @@
  */
 import { REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { LarderError, quoteInput } from '../errors.js';
+import type { HealthStatus } from '../engine/health.js';
 import type { ApiHandler } from './api-handler.js';
 import { AUTH_CHALLENGE, type Authenticator } from './auth.js';
 import type { Exchange } from './exchange.js';
@@ -18,6 +19,8 @@ export interface RouterOptions {
   version: string;
   /** The management API under `/-/api/`. */
   api?: ApiHandler;
+  /** `GET /-/health`: without it, the health answer is the index's. */
+  health?: () => Promise<{ status: HealthStatus }>;
   /** When auth is required: checks the request's token (throws E_UNAUTHORIZED). */
   authenticate?: Authenticator;
 }
@@ -35,7 +38,8 @@ export function createRouter(options: RouterOptions): Handler {
     const query = queryAt === -1 ? '' : raw.slice(queryAt + 1);
     if (FORBIDDEN_RAW.test(path)) throw badRequest('the request path contains a NUL, CR or LF character');
     // The index and health answers name nothing retained: probes need them without a token.
-    if (path === '/' || path === '/-/health') return sendIndex(exchange, options);
+    if (path === '/') return sendIndex(exchange, options);
+    if (path === '/-/health') return sendHealth(exchange, options);
     if (options.authenticate !== undefined) {
       try {
         exchange.facts.user = options.authenticate(exchange.req).sub;
@@ -61,6 +65,13 @@ export function createRouter(options: RouterOptions): Handler {
     exchange.facts.repository = repository;
     await handler(exchange, repository, match[3] ?? '', query);
   };
+}
+
+async function sendHealth(exchange: Exchange, options: RouterOptions): Promise<void> {
+  if (options.health === undefined) return sendIndex(exchange, options);
+  const report = await options.health();
+  // 503 only when larder cannot work (a probe should restart or page); degraded still serves.
+  exchange.sendJson(report.status === 'failing' ? 503 : 200, report, { 'cache-control': 'no-store' });
 }
 
 function sendIndex(exchange: Exchange, options: RouterOptions): void {
