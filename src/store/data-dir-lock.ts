@@ -5,7 +5,7 @@
  * has been reused. Holding the lock is what makes it safe to sweep the leftovers of writes that
  * were in flight when the previous daemon died: no other daemon can be writing them.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LarderError } from '../errors.js';
 
@@ -15,6 +15,16 @@ interface Holder {
   boot: string;
   pid: number;
   started: string;
+  /**
+   * The data dir's `dev:ino` when it was locked. A CI cache restored over the path (or a copy
+   * made elsewhere) is a new directory: a daemon still running on the old one does not hold it.
+   */
+  dir?: string;
+}
+
+async function directoryIdentity(dataDir: string): Promise<string> {
+  const stats = await stat(dataDir);
+  return `${stats.dev}:${stats.ino}`;
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -46,8 +56,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function stillHeld(holder: Holder): Promise<boolean> {
+async function stillHeld(holder: Holder, dir: string): Promise<boolean> {
   if (holder.pid === process.pid || !isAlive(holder.pid)) return false;
+  if (holder.dir !== undefined && holder.dir !== dir) return false;
   const now = await identify(holder.pid);
   return now === undefined ? false : now.boot === holder.boot && now.started === holder.started;
 }
@@ -59,7 +70,8 @@ export interface DataDirLock {
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const path = join(dataDir, LOCK_FILE);
   const me = await identify(process.pid);
-  const text = `${JSON.stringify(me ?? { boot: '', pid: process.pid, started: '' })}\n`;
+  const dir = await directoryIdentity(dataDir);
+  const text = `${JSON.stringify({ ...(me ?? { boot: '', pid: process.pid, started: '' }), dir })}\n`;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       await writeFile(path, text, { flag: 'wx' });
@@ -73,7 +85,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       }
     }
     const holder = parseHolder(await readText(path));
-    if (holder !== undefined && (await stillHeld(holder))) {
+    if (holder !== undefined && (await stillHeld(holder, dir))) {
       throw new LarderError('E_LISTEN', `another larder (pid ${holder.pid}) is serving the data directory ${dataDir}; stop it, or give this one another --data-dir`, {
         operation: 'store.lock',
       });
@@ -87,7 +99,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
 function parseHolder(text: string | undefined): Holder | undefined {
   try {
     const value = JSON.parse(text ?? '') as Partial<Holder>;
-    return typeof value.pid === 'number' && typeof value.boot === 'string' && typeof value.started === 'string' ? (value as Holder) : undefined;
+    const valid = typeof value.pid === 'number' && typeof value.boot === 'string' && typeof value.started === 'string' && (value.dir === undefined || typeof value.dir === 'string');
+    return valid ? (value as Holder) : undefined;
   } catch (error) {
     void error; // a torn or foreign lock file: stale
     return undefined;

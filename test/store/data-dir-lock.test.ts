@@ -34,6 +34,22 @@ t.test('a live holder in another process refuses the lock, naming its pid', asyn
   t.match((error as Error).message, new RegExp(`another larder \\(pid ${pid}\\) is serving the data directory`));
 });
 
+t.test('a copy of a held data dir (a CI cache restored) is not held by the daemon still on the original', async (t) => {
+  const dir = t.testdir({ original: {}, restored: {} });
+  const original = join(dir, 'original');
+  await holdInChild(t, original);
+  // What actions/cache does: the files, lock included, land in another directory.
+  await writeFile(join(dir, 'restored', LOCK_FILE), await readFile(join(original, LOCK_FILE)));
+  const lock = await lockDataDir(join(dir, 'restored'));
+  t.pass('the restored copy is taken while the original daemon still runs');
+  await lock.release();
+  const refused = await lockDataDir(original).then(
+    () => false,
+    (error: unknown) => isLarderError(error, 'E_LISTEN'),
+  );
+  t.ok(refused, 'the original stays held');
+});
+
 t.test('a lock whose holder died is taken over, and release removes it', async (t) => {
   const dir = t.testdir();
   await writeFile(join(dir, LOCK_FILE), JSON.stringify({ boot: 'x', pid: 2 ** 22 + 12345, started: '1' }));
