@@ -32,12 +32,13 @@ import { BackgroundTasks } from './engine/background.js';
 import { createRouter } from './http/router.js';
 import { createHttpServer } from './http/server.js';
 import { CacacheBlobStore } from './store/blob-store.js';
+import { CachedRecordStore } from './store/cached-record-store.js';
 import { SqliteRecordStore } from './store/record-store.js';
 import { tokenSecret } from './store/secret.js';
 import { lockDataDir } from './store/data-dir-lock.js';
 import { probeDataDir } from './store/disk-probe.js';
 import { sweepLeftovers } from './store/blob-inventory.js';
-import { MetadataRecords, NotFoundRecords, RetentionRecords } from './store/records.js';
+import { MetadataRecords, metadataReadCache, NotFoundRecords, RetentionRecords } from './store/records.js';
 import { larderUserAgent, UndiciUpstreamClient } from './upstream/client.js';
 import { createPassthrough } from './upstream/passthrough.js';
 
@@ -66,6 +67,8 @@ export const BLOB_DIR = 'blobs-v1';
 export const RECORD_FILE = 'records-v1.sqlite';
 /** Room for prepared metadata answers: the hot packuments of a few projects, far below the RSS budget. */
 const PREPARED_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Cached metadata documents kept in memory: the packuments one install is working through. */
+const METADATA_READ_CACHE_BYTES = 8 * 1024 * 1024;
 
 export async function startLarder(config: LarderConfig, options: StartOptions): Promise<RunningLarder> {
   const log = options.logger;
@@ -77,10 +80,11 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
   // one that died mid-write.
   const swept = await sweepLeftovers(join(config.dataDir, BLOB_DIR));
   if (swept > 0) log.info({ swept }, `removed ${swept} leftovers of writes interrupted when larder last stopped`);
-  const records = await SqliteRecordStore.open(join(config.dataDir, RECORD_FILE)).catch(async (error: unknown) => {
+  const stored = await SqliteRecordStore.open(join(config.dataDir, RECORD_FILE)).catch(async (error: unknown) => {
     await lock.release();
     throw error;
   });
+  const records = new CachedRecordStore(stored, metadataReadCache(METADATA_READ_CACHE_BYTES));
   const blobs = new CacacheBlobStore(join(config.dataDir, BLOB_DIR));
   // Warm metadata answers kept ready to send; every record write about a package drops its own.
   const prepared = new PreparedResponses({ maxBytes: PREPARED_RESPONSE_BYTES });

@@ -74,14 +74,14 @@ async function byDocument<Doc>(deps: LocatorDeps, protocol: FormatProtocol<Doc>,
     const entry = await deps.cache.peek(target);
     if (entry === undefined) continue;
     if (index === 0) cachedFirst = true;
-    const doc = protocol.decodeStored(entry.body, request.pkg);
+    const doc = deps.cache.decode(protocol, request.pkg, entry);
     if (protocol.hasVersion(doc, request.version)) return listing(doc);
   }
   const first = targets[0];
   if (first === undefined) return undefined;
   if (deps.offline) throw offlineMiss(request);
   const lookup = await deps.cache.lookup(first, metadataPolicy(gateway, protocol.format), cachedFirst);
-  const doc = lookup.entry ? protocol.decodeStored(lookup.entry.body, request.pkg) : undefined;
+  const doc = lookup.entry ? deps.cache.decode(protocol, request.pkg, lookup.entry) : undefined;
   if (doc !== undefined && protocol.hasVersion(doc, request.version)) return listing(doc);
   if (lookup.upstreamError) throw lookup.upstreamError;
   return undefined;

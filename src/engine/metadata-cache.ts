@@ -13,6 +13,7 @@ import type { MetadataEntry } from '../store/types.js';
 import { readBodyText } from '../upstream/read-body.js';
 import type { UpstreamClient } from '../upstream/types.js';
 import { isOriginFailure, type OriginBreaker } from './breaker.js';
+import { DecodedDocuments } from './decoded-documents.js';
 import { guardedRequest } from './guarded-request.js';
 import { withinDeadline } from './deadline.js';
 import type { CacheOutcome, MetadataEntries } from './ports.js';
@@ -70,10 +71,16 @@ export class MetadataCache {
   readonly #deps: MetadataCacheDeps;
   readonly #now: () => number;
   readonly #flights = new SingleFlight<RefreshResult>();
+  readonly #decoded = new DecodedDocuments();
 
   constructor(deps: MetadataCacheDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+  }
+
+  /** The entry's document, parsed (or parsed before from the same text). */
+  decode<Doc>(protocol: FormatProtocol<Doc>, pkg: string, entry: MetadataEntry): Doc {
+    return this.#decoded.decode(protocol, pkg, entry.body, entry.bodyDigest);
   }
 
   /** `force` refreshes a fresh entry too (a client asked for a version the cached copy lacks). */

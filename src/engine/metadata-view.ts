@@ -53,7 +53,7 @@ export async function viewMetadata<Doc>(
     try {
       const upstreamBase = await deps.chain.connectionBase(repository);
       const lookup = await deps.cache.lookup({ repository: repository.name, upstreamBase, protocol, pkg, variant }, metadataPolicy(repository, protocol.format));
-      if (lookup.entry) docs.push(protocol.decodeStored(lookup.entry.body, pkg));
+      if (lookup.entry) docs.push(deps.cache.decode(protocol, pkg, lookup.entry));
       freshUntil = lookup.freshUntil === undefined || freshUntil === undefined ? undefined : Math.min(freshUntil, lookup.freshUntil);
       if (lookup.upstreamError) failures.push(lookup.upstreamError);
       if (OUTCOME_WEIGHT[lookup.outcome] > OUTCOME_WEIGHT[outcome]) outcome = lookup.outcome;

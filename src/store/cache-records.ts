@@ -5,7 +5,23 @@
  */
 import type { Format } from '../domain/types.js';
 import { ignoreChange, recordKeys, type RecordChangeListener } from './record-keys.js';
+import type { ReadCacheOptions } from './cached-record-store.js';
 import type { MetadataEntry, RecordStore } from './types.js';
+
+/**
+ * Which records a CachedRecordStore keeps in memory: the cached metadata documents, sized by
+ * their text (JavaScript keeps most of it one byte a character).
+ */
+export function metadataReadCache(maxBytes: number): ReadCacheOptions {
+  return {
+    cached: (key) => key.startsWith(recordKeys.allMetadata),
+    sizeOf: (value) => {
+      const body = typeof value === 'object' && value !== null ? (value as Partial<MetadataEntry>).body : undefined;
+      return 256 + (typeof body === 'string' ? body.length : 0);
+    },
+    maxBytes,
+  };
+}
 
 /** Cached metadata documents per repository (gateway), package and variant. */
 export class MetadataRecords {

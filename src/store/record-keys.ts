@@ -20,6 +20,7 @@ function part(value: string, what: string): string {
 /** The key scheme. Exported for tests and for tools that inspect the database. */
 export const recordKeys = {
   allPackages: 'pkg/',
+  allMetadata: 'meta/',
   packages(repository: string, format?: Format): string {
     return `pkg/${part(repository, 'repository')}/${format === undefined ? '' : `${format}/`}`;
   },

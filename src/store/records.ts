@@ -17,6 +17,7 @@ import { withNewAssets } from '../domain/retention.js';
 import { LarderError } from '../errors.js';
 import type { Format, RetainedVersion, VersionStatus } from '../domain/types.js';
 import type { PackageRecord, RecordStore } from './types.js';
+import { KeyEpochs } from './key-epochs.js';
 import { ignoreChange, recordKeys, type RecordChangeListener } from './record-keys.js';
 
 function versionOf(record: PackageRecord | undefined, version: string): RetainedVersion | undefined {
@@ -30,6 +31,12 @@ function nextRevision(previous: string, status: VersionStatus): string {
 
 /** Package records kept parsed in memory: every artifact request reads one, most of them the same few. */
 const CACHED_PACKAGE_RECORDS = 2_000;
+/**
+ * Keys known to have no record. Far more of them: a search through `default` asks every
+ * repository in its chain (seven in the embedded config) about every package, and most of
+ * those answers are "none". A key costs a few dozen bytes.
+ */
+const CACHED_ABSENT_KEYS = 50_000;
 
 /**
  * Package versions retained per repository (DESIGN §1 Retention). Reads are served from a small
@@ -39,7 +46,9 @@ const CACHED_PACKAGE_RECORDS = 2_000;
 export class RetentionRecords {
   readonly #records: RecordStore;
   readonly #changed: RecordChangeListener;
-  readonly #cache = new Map<string, PackageRecord | undefined>();
+  readonly #cache = new Map<string, PackageRecord>();
+  /** Insertion-ordered, oldest first. */
+  readonly #absent = new Set<string>();
 
   constructor(records: RecordStore, onChange: RecordChangeListener = ignoreChange) {
     this.#records = records;
@@ -48,23 +57,29 @@ export class RetentionRecords {
 
   async getPackage(repository: string, format: Format, pkg: string): Promise<PackageRecord | undefined> {
     const key = recordKeys.package(repository, format, pkg);
-    if (this.#cache.has(key)) return this.#cache.get(key);
-    const generation = this.#generation;
-    const record = await this.#records.get<PackageRecord>(key);
-    // A write that began or ended while this read was in flight may have made it stale.
-    if (generation === this.#generation) this.#remember(key, record);
+    if (this.#absent.has(key)) return undefined;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    const { value: record, fresh } = await this.#epochs.read(key, () => this.#records.get<PackageRecord>(key));
+    // A write to this key that began or ended while the read was in flight may have made it stale.
+    if (fresh) this.#remember(key, record);
     return record;
   }
 
-  /** Moves on at the start and the end of every write. */
-  #generation = 0;
+  readonly #epochs = new KeyEpochs();
+
+  #forget(key: string): void {
+    this.#cache.delete(key);
+    this.#absent.delete(key);
+  }
 
   #remember(key: string, record: PackageRecord | undefined): void {
-    this.#cache.delete(key);
-    this.#cache.set(key, record);
-    for (const oldest of this.#cache.keys()) {
-      if (this.#cache.size <= CACHED_PACKAGE_RECORDS) break;
-      this.#cache.delete(oldest);
+    const [map, limit] = record === undefined ? [this.#absent, CACHED_ABSENT_KEYS] : [this.#cache, CACHED_PACKAGE_RECORDS];
+    if (record === undefined) this.#absent.add(key);
+    else this.#cache.set(key, record);
+    for (const oldest of map.keys()) {
+      if (map.size <= limit) break;
+      map.delete(oldest);
     }
   }
 
@@ -174,10 +189,9 @@ export class RetentionRecords {
     for (const prefix of recordKeys.cachedPrefixes(repository)) {
       for await (const [key] of this.#records.entries<unknown>(prefix)) keys.push(key);
     }
-    this.#generation += 1;
-    for (const key of keys) await this.#records.delete(key);
-    this.#generation += 1;
+    for (const key of keys) await this.#epochs.write(key, () => this.#records.delete(key));
     this.#cache.clear();
+    this.#absent.clear();
     for (const version of held) this.#changed(version.format, version.package);
     return held;
   }
@@ -186,16 +200,16 @@ export class RetentionRecords {
   async #update(repository: string, format: Format, pkg: string, change: (current: PackageRecord | undefined) => PackageRecord | undefined): Promise<void> {
     let changed = false;
     const key = recordKeys.package(repository, format, pkg);
-    this.#generation += 1;
     try {
-      await this.#records.update<PackageRecord>(key, (current) => {
-        const next = change(current);
-        changed = next !== current;
-        return next;
-      });
+      await this.#epochs.write(key, () =>
+        this.#records.update<PackageRecord>(key, (current) => {
+          const next = change(current);
+          changed = next !== current;
+          return next;
+        }),
+      );
     } finally {
-      this.#generation += 1;
-      this.#cache.delete(key);
+      this.#forget(key);
     }
     if (changed) this.#changed(format, pkg);
   }
@@ -213,5 +227,5 @@ export class RetentionRecords {
   }
 }
 
-export { MetadataRecords, NotFoundRecords } from './cache-records.js';
+export { MetadataRecords, metadataReadCache, NotFoundRecords } from './cache-records.js';
 export { recordKeys, type RecordChangeListener } from './record-keys.js';
