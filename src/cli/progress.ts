@@ -1,7 +1,7 @@
 /**
- * A one-line progress bar on stderr for long work (verify, gc): count, bytes, rate. Drawn only
- * on a terminal, at most ten times a second, and cleared when the work ends, so a pipe or a CI
- * log sees only the summary.
+ * A one-line progress bar on stderr for long work (verify, gc, warm): count, bytes, rate and,
+ * when the caller counts them, failures. Drawn only on a terminal, at most ten times a second,
+ * and cleared when the work ends, so a pipe or a CI log sees only the summary.
  */
 import type { CliIo } from './io.js';
 
@@ -31,7 +31,8 @@ export class ProgressBar {
     this.#label = label;
   }
 
-  update(done: { items: number; bytes: number }, total: { items: number; bytes: number }): void {
+  /** `done.failures`, when given, is shown after the rate (`3 failed`). */
+  update(done: { items: number; bytes: number; failures?: number }, total: { items: number; bytes: number }): void {
     if (this.#io.stderrIsTTY !== true) return;
     const now = Date.now();
     if (now - this.#drawnAt < REDRAW_MS && done.items < total.items) return;
@@ -39,7 +40,7 @@ export class ProgressBar {
     const share = total.bytes > 0 ? done.bytes / total.bytes : total.items > 0 ? done.items / total.items : 1;
     const filled = Math.round(share * WIDTH);
     const seconds = Math.max((now - this.#started) / 1000, 0.001);
-    const line = `${this.#label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.floor(share * 100)}% ${done.items}/${total.items} ${formatBytes(done.bytes)} ${formatBytes(done.bytes / seconds)}/s`;
+    const line = `${this.#label} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${Math.floor(share * 100)}% ${done.items}/${total.items} ${formatBytes(done.bytes)} ${formatBytes(done.bytes / seconds)}/s${done.failures === undefined ? '' : ` ${done.failures} failed`}`;
     this.#io.stderr(`\r${line}\u001b[K`);
     this.#drawn = true;
   }
