@@ -38,6 +38,8 @@ export interface ServedAsset {
   /** When larder first stored it (now, for a fetch in progress). */
   lastModified: Date;
   body: Readable;
+  /** The whole asset when the store holds it in memory (then `body` may be destroyed unread). */
+  bytes?: Buffer;
 }
 
 export interface AssetServiceDeps {
@@ -124,7 +126,8 @@ export class AssetService {
       return undefined;
     }
     if (holder !== request.repository) await this.#retainQuietly(request.repository, { ...retained, retainedAt: new Date(this.#now()).toISOString() });
-    return { outcome: 'hit', size: blob.size, integrity: asset.integrity, contentType: asset.contentType ?? 'application/octet-stream', lastModified: new Date(retained.retainedAt), body: blob.stream };
+    const served: ServedAsset = { outcome: 'hit', size: blob.size, integrity: asset.integrity, contentType: asset.contentType ?? 'application/octet-stream', lastModified: new Date(retained.retainedAt), body: blob.stream };
+    return blob.bytes === undefined ? served : { ...served, bytes: blob.bytes };
   }
 
   async #fetchThrough<Doc>(protocol: FormatProtocol<Doc>, gateway: RepositoryConfig, request: AssetRequest): Promise<ServedAsset | undefined> {

@@ -49,5 +49,11 @@ export async function serveAsset(exchange: Exchange, asset: ServedAsset, options
       return;
     }
   }
+  if (asset.bytes !== undefined) {
+    // Held in memory and verified: one write, without a stream pipeline per request.
+    asset.body.destroy();
+    exchange.sendBytes(200, asset.bytes, asset.contentType, headers);
+    return;
+  }
   await exchange.sendStream(200, asset.body, headers);
 }

@@ -14,7 +14,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { LarderError, describeError } from '../errors.js';
 import { parseIntegrity } from '../domain/integrity.js';
-import type { BlobStore, BlobWrite, BlobWriteExpectation, StoredBlob } from './types.js';
+import type { BlobStore, BlobWrite, BlobWriteExpectation, StoredBlob, StoredBytes } from './types.js';
 import { cacache, contentPath, removeIndexEntry } from './cacache-layout.js';
 import { startBlobWrite } from './blob-write.js';
 import { HotBlobs } from './hot-blobs.js';
@@ -92,7 +92,7 @@ export class CacacheBlobStore implements BlobStore {
     return write;
   }
 
-  async read(integrity: string): Promise<{ size: number; stream: Readable } | null> {
+  async read(integrity: string): Promise<StoredBytes | null> {
     this.#checkOpen('store.read');
     const sri = parseIntegrity(integrity);
     const file = contentPath(this.#dir, sri);
@@ -100,7 +100,7 @@ export class CacacheBlobStore implements BlobStore {
     if (hot !== undefined) {
       // One stat instead of open, read and close: still the bytes the file held when verified?
       const now = await stat(file).catch(() => undefined);
-      if (now !== undefined && stampOf(now) === hot.stamp) return { size: hot.bytes.length, stream: Readable.from([hot.bytes], { objectMode: false }) };
+      if (now !== undefined && stampOf(now) === hot.stamp) return { size: hot.bytes.length, stream: Readable.from([hot.bytes], { objectMode: false }), bytes: hot.bytes };
       this.#hot.forget(sri);
     }
     let handle: FileHandle;
@@ -123,7 +123,7 @@ export class CacacheBlobStore implements BlobStore {
       // Verified before and unchanged since, and small: read it whole once, then serve it from memory.
       const bytes = await this.#readWhole(handle, size, sri);
       this.#hot.keep(sri, { bytes, stamp: stampOf(stats) });
-      return { size, stream: Readable.from([bytes], { objectMode: false }) };
+      return { size, stream: Readable.from([bytes], { objectMode: false }), bytes };
     }
     // The open handle keeps the bytes readable even if the blob is removed meanwhile.
     const source = handle.createReadStream({ highWaterMark: chunkFor(size) });

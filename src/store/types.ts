@@ -21,6 +21,14 @@ export interface BlobWrite {
   committed: Promise<StoredBlob>;
 }
 
+/** A stored blob being read. */
+export interface StoredBytes {
+  size: number;
+  stream: Readable;
+  /** The whole blob, verified, when it is held in memory: a caller may send it without the stream (and destroy that). */
+  bytes?: Buffer;
+}
+
 /** Content-addressed blobs, stored once for the whole domain. */
 export interface BlobStore {
   has(integrity: string): Promise<StoredBlob | null>;
@@ -30,7 +38,7 @@ export interface BlobStore {
    * back its last chunk until the digest checks out: a corrupt blob ends in an error
    * (E_INTEGRITY_MISMATCH), never a clean end, and is evicted.
    */
-  read(integrity: string): Promise<{ size: number; stream: Readable } | null>;
+  read(integrity: string): Promise<StoredBytes | null>;
   /** Bytes start..end (inclusive) of a stored blob, unverified (for HTTP Range requests). */
   readRange(integrity: string, start: number, end: number): Promise<{ size: number; stream: Readable } | null>;
   remove(integrity: string): Promise<void>;
