@@ -7,6 +7,7 @@
  */
 import type { Agent } from 'undici';
 import { ERROR_CODES, LarderError, type ErrorCode } from '../errors.js';
+import { parseDaemonAddress } from './daemon-address.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7878';
 const OPERATION = 'cli.api';
@@ -26,42 +27,18 @@ export function isDaemonError(error: unknown): error is LarderError {
 
 export class ApiClient {
   readonly base: URL;
+  /** The daemon's address as the user gave it, for messages. */
+  readonly display: string;
   #undici: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
 
   readonly #authorization: string | undefined;
 
   /** `token` (or the password in `url`, as pip takes it) is sent as a Bearer token. */
   constructor(url: string, token?: string) {
-    let base: URL;
-    try {
-      base = new URL(url);
-    } catch (error) {
-      throw new LarderError('E_USAGE', `--url must be an http:// or https:// URL, got "${url}"`, { operation: 'cli.url', cause: error });
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new LarderError('E_USAGE', `--url must be an http:// or https:// URL, got "${url}"`, { operation: 'cli.url' });
-    }
-    // The API lives at the daemon's root; keep any path prefix (a reverse proxy) and end it with `/`.
-    base.pathname = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-    base.search = '';
-    base.hash = '';
-    let fromUrl = base.password || base.username;
-    try {
-      fromUrl = decodeURIComponent(fromUrl);
-    } catch (error) {
-      void error; // not percent-encoded after all: take it as written
-    }
-    // The credentials go in a header, never in a URL that messages print.
-    base.username = '';
-    base.password = '';
-    this.base = base;
-    const chosen = token !== undefined && token !== '' ? token : fromUrl;
-    this.#authorization = chosen === '' ? undefined : `Bearer ${chosen}`;
-  }
-
-  /** The daemon's address as the user gave it, for messages. */
-  get display(): string {
-    return this.base.href.replace(/\/$/, '');
+    const address = parseDaemonAddress(url, token, 'cli.url');
+    this.base = address.base;
+    this.display = address.display;
+    this.#authorization = address.authorization;
   }
 
   /** GET `/-/api/PATH?params`; parameters left undefined are not sent. */

@@ -8,6 +8,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { LarderError } from '../errors.js';
+import { parseDaemonAddress } from '../cli/daemon-address.js';
 
 /** Longer than the daemon's default ingestion deadline (40 s), which bounds how long it holds a request. */
 const HEADERS_TIMEOUT_MS = 120_000;
@@ -31,41 +32,18 @@ export interface DaemonAnswer {
 
 export class DaemonHttp {
   readonly base: URL;
+  /** The daemon's address as the user gave it, for messages. */
+  readonly display: string;
   readonly #authorization: string | undefined;
   readonly #agent: Agent;
 
   /** `token` (or the password in `url`, as pip takes it) is sent as a Bearer token. */
   constructor(url: string, token?: string, connections?: number) {
-    let base: URL;
-    try {
-      base = new URL(url);
-    } catch (error) {
-      throw new LarderError('E_USAGE', `--url must be an http:// or https:// URL, got "${url}"`, { operation: 'warm.url', cause: error });
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-      throw new LarderError('E_USAGE', `--url must be an http:// or https:// URL, got "${url}"`, { operation: 'warm.url' });
-    }
-    base.pathname = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-    base.search = '';
-    base.hash = '';
-    let fromUrl = base.password || base.username;
-    try {
-      fromUrl = decodeURIComponent(fromUrl);
-    } catch (error) {
-      void error; // not percent-encoded after all: take it as written
-    }
-    // Credentials travel in a header, never in a URL that messages print.
-    base.username = '';
-    base.password = '';
-    this.base = base;
-    const chosen = token !== undefined && token !== '' ? token : fromUrl;
-    this.#authorization = chosen === '' ? undefined : `Bearer ${chosen}`;
+    const address = parseDaemonAddress(url, token, 'warm.url');
+    this.base = address.base;
+    this.display = address.display;
+    this.#authorization = address.authorization;
     this.#agent = new Agent({ connectTimeout: CONNECT_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, bodyTimeout: BODY_TIMEOUT_MS, ...(connections === undefined ? {} : { connections }) });
-  }
-
-  /** The daemon's address as the user gave it, for messages. */
-  get display(): string {
-    return this.base.href.replace(/\/$/, '');
   }
 
   /** A path under the daemon's root (no leading `/`), already percent-encoded where needed. */

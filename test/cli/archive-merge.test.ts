@@ -3,49 +3,16 @@
  * through the CLI: what is already there is kept, blobs already present are skipped, records of
  * a repository the config does not define land with a warning, a changed blob is rejected and
  * named while the rest lands, and a daemon on the result serves everything with every upstream
- * stopped.
+ * stopped. The commands run in-process through main.ts's run().
  */
 import { chmod, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { stringify } from 'yaml';
-import yargs from 'yargs';
-import { exportCommand, importCommand } from '../../src/cli/archive.js';
-import { exitCodeFor, reportError } from '../../src/cli/exit.js';
-import type { CliIo } from '../../src/cli/io.js';
-import type { CommandAction } from '../../src/cli/select.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from '../helpers/fake-npm-registry.js';
 import { startFakePypi, type FakePypi } from '../helpers/fake-pypi.js';
 import { startTestLarder, type TestLarder } from '../helpers/larder.js';
-
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Parses argv with the two commands registered as main.ts registers commands, then runs the chosen one. */
-async function cli(argv: string[]): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text), env: { HOME: tmpdir() } };
-  let action: CommandAction | undefined;
-  const select = (chosen: CommandAction): void => {
-    action = chosen;
-  };
-  const parser = yargs().exitProcess(false).strict().command(exportCommand(io, select)).command(importCommand(io, select));
-  const parsed = await new Promise<Error | undefined>((done) => {
-    void parser.parse(argv, {}, (error) => done(error ?? undefined));
-  });
-  if (parsed !== undefined || action === undefined) return { code: 2, out, err: String(parsed) };
-  try {
-    return { code: await action(), out, err };
-  } catch (error) {
-    reportError(error, io);
-    return { code: exitCodeFor(error), out, err };
-  }
-}
+import { cli, configFile } from './archive-helpers.js';
 
 interface World {
   work: string;
@@ -55,6 +22,8 @@ interface World {
   full: Record<string, unknown>;
   /** The same without pypi-store. */
   npmOnly: Record<string, unknown>;
+  /** frob's one file, as a pip install fetches it through default. */
+  frobFile: string;
   config(repos: Record<string, unknown>, dataDir: string): Promise<string>;
   get(larder: TestLarder, path: string): Promise<{ status: number; body: Buffer }>;
 }
@@ -68,19 +37,14 @@ async function world(t: Test): Promise<World> {
     await rm(work, { recursive: true, force: true });
   });
   const npmStore = { external: { format: 'npm', url: npm.url } };
-  let configs = 0;
   return {
     work,
     npm,
     pypi,
     full: { default: { upstreams: ['npm-store', 'pypi-store'] }, 'npm-store': npmStore, 'pypi-store': { external: { format: 'pypi', url: pypi.url } } },
     npmOnly: { default: { upstreams: ['npm-store'] }, 'npm-store': npmStore },
-    config: async (repos, dataDir) => {
-      configs += 1;
-      const file = join(work, `larder-${configs}.yaml`);
-      await writeFile(file, stringify({ dataDir, repositories: repos }));
-      return file;
-    },
+    frobFile: `pypi/default/files/frob/${pypi.files('frob')[0]?.filename ?? ''}`,
+    config: (repos, dataDir) => configFile(work, repos, dataDir),
     get: async (larder, path) => {
       const res = await fetch(`${larder.url}/${path}`);
       return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
@@ -100,10 +64,26 @@ async function filled(t: Test, w: World, repos: Record<string, unknown>, paths: 
   return dataDir;
 }
 
+/** Stops every upstream, then starts a daemon on `dataDir` with the full config: only what is stored can answer. */
+async function offlineLarder(t: Test, w: World, dataDir: string): Promise<TestLarder> {
+  await Promise.all([w.npm.stop(), w.pypi.stop()]);
+  const offline = await startTestLarder({ repositories: w.full, dataDir });
+  t.teardown(() => offline.stop());
+  return offline;
+}
+
+/** Each of these npm versions is served by `larder` with the upstream's bytes. */
+async function servesTarballs(t: Test, w: World, larder: TestLarder, versions: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  for (const [name, version] of versions) {
+    const got = await w.get(larder, tarball(name, version));
+    t.equal(got.status, 200, `${name}@${version} served`);
+    t.ok(got.body.equals((await w.npm.tarball(name, version)).bytes), `${name}@${version}: the upstream's bytes`);
+  }
+}
+
 t.test('import into a data dir that holds other versions: nothing lost, present blobs skipped, an unknown repository warned about', async (t) => {
   const w = await world(t);
-  const frobFile = `pypi/default/files/frob/${w.pypi.files('frob')[0]?.filename ?? ''}`;
-  const source = await filled(t, w, w.full, [tarball('left-pad', '1.0.0'), 'pypi/default/simple/frob/', frobFile]);
+  const source = await filled(t, w, w.full, [tarball('left-pad', '1.0.0'), 'pypi/default/simple/frob/', w.frobFile]);
   const target = await filled(t, w, w.npmOnly, [tarball('left-pad', '1.0.0'), tarball('left-pad', '1.1.0'), tarball('zeta', '3.0.0')]);
   const file = join(w.work, 'source.tar');
   t.equal((await cli(['export', file, '--config', await w.config(w.full, source)])).code, 0);
@@ -115,15 +95,9 @@ t.test('import into a data dir that holds other versions: nothing lost, present 
   // left-pad 1.0.0 was retained in both; left-pad's packument in the target was fetched later, so it stays.
 
   // The user adds pypi-store to the config; every upstream is down.
-  await Promise.all([w.npm.stop(), w.pypi.stop()]);
-  const offline = await startTestLarder({ repositories: w.full, dataDir: target });
-  t.teardown(() => offline.stop());
-  for (const [name, version] of [['left-pad', '1.0.0'], ['left-pad', '1.1.0'], ['zeta', '3.0.0']] as const) {
-    const got = await w.get(offline, tarball(name, version));
-    t.equal(got.status, 200, `${name}@${version} served`);
-    t.ok(got.body.equals((await w.npm.tarball(name, version)).bytes), `${name}@${version}: the upstream's bytes`);
-  }
-  const frob = await w.get(offline, frobFile);
+  const offline = await offlineLarder(t, w, target);
+  await servesTarballs(t, w, offline, [['left-pad', '1.0.0'], ['left-pad', '1.1.0'], ['zeta', '3.0.0']]);
+  const frob = await w.get(offline, w.frobFile);
   t.equal(frob.status, 200, 'the imported PyPI file is served');
   t.ok(frob.body.equals(w.pypi.file('frob', w.pypi.files('frob')[0]?.filename ?? '').bytes));
   const packument = JSON.parse((await w.get(offline, 'npm/default/left-pad')).body.toString('utf8')) as { versions: Record<string, unknown> };
@@ -135,8 +109,7 @@ t.test('import into a data dir that holds other versions: nothing lost, present 
 
 t.test('a tampered archive: the changed blob is rejected and named, exit 1, the rest imported; a good archive then completes it', async (t) => {
   const w = await world(t);
-  const frobFile = `pypi/default/files/frob/${w.pypi.files('frob')[0]?.filename ?? ''}`;
-  const source = await filled(t, w, w.full, [tarball('left-pad', '1.0.0'), tarball('zeta', '3.0.0'), 'pypi/default/simple/frob/', frobFile]);
+  const source = await filled(t, w, w.full, [tarball('left-pad', '1.0.0'), tarball('zeta', '3.0.0'), 'pypi/default/simple/frob/', w.frobFile]);
   const good = join(w.work, 'good.tar');
   const sourceConfig = await w.config(w.full, source);
   t.equal((await cli(['export', good, '--config', sourceConfig])).code, 0);
@@ -166,13 +139,7 @@ t.test('a tampered archive: the changed blob is rejected and named, exit 1, the 
   t.match(repaired.out, /3 blobs: 1 written .*, 2 skipped as already present, 0 rejected;/, 'only the missing blob is written');
   t.match(repaired.out, /\(2 new, 4 already retained\)/, 'and zeta is recorded now');
 
-  await Promise.all([w.npm.stop(), w.pypi.stop()]);
-  const offline = await startTestLarder({ repositories: w.full, dataDir: target });
-  t.teardown(() => offline.stop());
-  for (const [name, version] of [['left-pad', '1.0.0'], ['zeta', '3.0.0']] as const) {
-    const got = await w.get(offline, tarball(name, version));
-    t.equal(got.status, 200);
-    t.ok(got.body.equals((await w.npm.tarball(name, version)).bytes), `${name}@${version} served offline, the upstream's bytes`);
-  }
-  t.equal((await w.get(offline, frobFile)).status, 200);
+  const offline = await offlineLarder(t, w, target);
+  await servesTarballs(t, w, offline, [['left-pad', '1.0.0'], ['zeta', '3.0.0']]);
+  t.equal((await w.get(offline, w.frobFile)).status, 200);
 });

@@ -2,57 +2,23 @@
  * `larder export` / `larder import` end to end (issue 8 §3): a real daemon fills a data dir from
  * fake npm, PyPI and Maven upstreams; export runs beside it while it serves; import lands the
  * archive in an empty data dir; a new daemon on that dir, with every upstream stopped, serves the
- * same packuments, simple pages, maven-metadata and artifacts. The commands are called through
- * their yargs CommandModules the way main.ts registers them.
+ * same packuments, simple pages, maven-metadata and artifacts. The commands run in-process
+ * through main.ts's run().
  */
 import { spawn } from 'node:child_process';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t, { type Test } from 'tap';
-import { stringify } from 'yaml';
-import yargs from 'yargs';
-import { exportCommand, importCommand } from '../../src/cli/archive.js';
-import { exitCodeFor, reportError } from '../../src/cli/exit.js';
-import type { CliIo } from '../../src/cli/io.js';
-import type { CommandAction } from '../../src/cli/select.js';
 import { readTarFile } from '../../src/store/archive/tar-read.js';
 import { startFakeMaven, type FakeMaven } from '../helpers/fake-maven.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry } from '../helpers/fake-npm-registry.js';
 import { startFakePypi, type FakePypi } from '../helpers/fake-pypi.js';
 import { startTestLarder, type TestLarder } from '../helpers/larder.js';
+import { cli, configFile } from './archive-helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LOADER = join(ROOT, 'node_modules', '@tapjs', 'typescript', 'dist', 'esm', 'import.mjs');
-
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Parses argv with the two commands registered as main.ts registers commands, then runs the chosen one. */
-async function cli(argv: string[], options: { tty?: boolean } = {}): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text), stderrIsTTY: options.tty === true, env: { HOME: tmpdir() } };
-  let action: CommandAction | undefined;
-  const select = (chosen: CommandAction): void => {
-    action = chosen;
-  };
-  const parser = yargs().scriptName('larder').exitProcess(false).strict().command(exportCommand(io, select)).command(importCommand(io, select)).help().wrap(100);
-  const parsed = await new Promise<{ error: Error | undefined; output: string }>((done) => {
-    void parser.parse(argv, {}, (error, _args, output) => done({ error: error ?? undefined, output }));
-  });
-  if (parsed.error !== undefined) return { code: 2, out, err: `${parsed.output}\n${parsed.error.message}` };
-  if (action === undefined) return { code: 0, out: parsed.output, err };
-  try {
-    return { code: await action(), out, err };
-  } catch (error) {
-    reportError(error, io);
-    return { code: exitCodeFor(error), out, err };
-  }
-}
 
 interface Upstreams {
   npm: FakeNpmRegistry;
@@ -60,30 +26,35 @@ interface Upstreams {
   maven: FakeMaven;
 }
 
-async function startUpstreams(t: Test): Promise<Upstreams> {
+interface Setup {
+  /** A temp dir for archives and config files. */
+  work: string;
+  up: Upstreams;
+  /** default → npm-store, pypi-store, maven-1, the gateways to `up`. */
+  repos: Record<string, unknown>;
+  /** A daemon on `repos` with a data dir of its own. */
+  larder: TestLarder;
+}
+
+/** A work dir, the three fake upstreams and a daemon in front of them, all gone when `t` ends. */
+async function setUp(t: Test): Promise<Setup> {
+  const work = await mkdtemp(join(tmpdir(), 'larder-archive-'));
+  t.teardown(() => rm(work, { recursive: true, force: true }));
   const npm = await startFakeNpmRegistry({ packages: [{ name: 'left-pad', versions: { '1.0.0': {}, '1.1.0': { tarballSize: 40_000 } } }, { name: '@acme/util', versions: { '2.0.0': {} } }] });
   const pypi = await startFakePypi({ projects: [{ name: 'frob', versions: { '1.0': { sdist: true } } }] });
   const maven = await startFakeMaven({ artifacts: [{ groupId: 'org.example', artifactId: 'lib', versions: { '1.0': {} } }] });
   t.teardown(async () => {
     await Promise.all([npm.stop(), pypi.stop(), maven.stop()]);
   });
-  return { npm, pypi, maven };
-}
-
-function repositories(up: Upstreams): Record<string, unknown> {
-  return {
+  const repos = {
     default: { upstreams: ['npm-store', 'pypi-store', 'maven-1'] },
-    'npm-store': { external: { format: 'npm', url: up.npm.url } },
-    'pypi-store': { external: { format: 'pypi', url: up.pypi.url } },
-    'maven-1': { external: { format: 'maven', url: up.maven.url } },
+    'npm-store': { external: { format: 'npm', url: npm.url } },
+    'pypi-store': { external: { format: 'pypi', url: pypi.url } },
+    'maven-1': { external: { format: 'maven', url: maven.url } },
   };
-}
-
-/** A config file the CLI reads: the daemon's repositories and data dir. */
-async function configFile(dir: string, repos: Record<string, unknown>, dataDir: string): Promise<string> {
-  const file = join(dir, `larder-${Math.random().toString(36).slice(2, 8)}.yaml`);
-  await writeFile(file, stringify({ dataDir, repositories: repos }));
-  return file;
+  const larder = await startTestLarder({ repositories: repos });
+  t.teardown(() => larder.stop());
+  return { work, up: { npm, pypi, maven }, repos, larder };
 }
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
@@ -120,6 +91,12 @@ async function fetchAll(larder: TestLarder, list: Array<{ path: string; accept?:
   return answers;
 }
 
+/** Fetches `list` through `larder`, every answer a 200, and waits until what it fetched is stored. */
+async function fill(t: Test, larder: TestLarder, list: Array<{ path: string; accept?: string }>): Promise<void> {
+  for (const answer of await fetchAll(larder, list)) t.equal(answer.status, 200, `filled: ${answer.path}`);
+  await larder.daemon.settle();
+}
+
 async function manifestOf(file: string): Promise<{ repositories: Array<{ name: string }>; counts: Record<string, number> }> {
   for await (const entry of readTarFile(file)) {
     const chunks: Buffer[] = [];
@@ -137,15 +114,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 t.test('export beside a serving daemon, import into an empty data dir, serve it with every upstream stopped', async (t) => {
-  const work = await mkdtemp(join(tmpdir(), 'larder-archive-'));
-  t.teardown(() => rm(work, { recursive: true, force: true }));
-  const up = await startUpstreams(t);
-  const repos = repositories(up);
-  const source = await startTestLarder({ repositories: repos });
-  t.teardown(() => source.stop());
+  const { work, up, repos, larder: source } = await setUp(t);
   const wanted = requests(up);
-  for (const answer of await fetchAll(source, wanted)) t.equal(answer.status, 200, `filled: ${answer.path}`);
-  await source.daemon.settle();
+  await fill(t, source, wanted);
   // What the filled cache answers (maven-metadata's lastUpdated moved when the jar was retained).
   const before = await fetchAll(source, wanted);
 
@@ -181,14 +152,8 @@ t.test('export beside a serving daemon, import into an empty data dir, serve it 
 });
 
 t.test('--repo chooses what is exported: with its upstreams by default, alone with --no-upstreams', async (t) => {
-  const work = await mkdtemp(join(tmpdir(), 'larder-archive-'));
-  t.teardown(() => rm(work, { recursive: true, force: true }));
-  const up = await startUpstreams(t);
-  const repos = repositories(up);
-  const larder = await startTestLarder({ repositories: repos });
-  t.teardown(() => larder.stop());
-  for (const answer of await fetchAll(larder, requests(up))) t.equal(answer.status, 200);
-  await larder.daemon.settle();
+  const { work, up, repos, larder } = await setUp(t);
+  await fill(t, larder, requests(up));
   const config = await configFile(work, repos, larder.dataDir);
 
   // default retains every version it served, but the cached metadata lives in the gateways.
@@ -232,12 +197,7 @@ async function holdLockInChild(t: Test, dir: string): Promise<number> {
 }
 
 t.test('import refuses while a daemon holds the data dir, and says how to proceed', async (t) => {
-  const work = await mkdtemp(join(tmpdir(), 'larder-archive-'));
-  t.teardown(() => rm(work, { recursive: true, force: true }));
-  const up = await startUpstreams(t);
-  const repos = repositories(up);
-  const larder = await startTestLarder({ repositories: repos });
-  t.teardown(() => larder.stop());
+  const { work, repos, larder } = await setUp(t);
   await (await fetch(`${larder.npm()}left-pad/-/left-pad-1.0.0.tgz`)).arrayBuffer();
   await larder.daemon.settle();
   const file = join(work, 'a.tar');

@@ -10,44 +10,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
 import type { RetainedVersion } from '../../src/domain/types.js';
-import { exportArchive } from '../../src/store/archive/exporter.js';
-import { importArchive } from '../../src/store/archive/importer.js';
 import { writeTarFile, type TarEntry } from '../../src/store/archive/tar-write.js';
-import { CacacheBlobStore } from '../../src/store/blob-store.js';
 import { contentPath } from '../../src/store/cacache-layout.js';
-import { SqliteRecordStore } from '../../src/store/record-store.js';
-import { RetentionRecords } from '../../src/store/records.js';
-import { sri, writeBlob } from './blob-helpers.js';
-
-interface Store {
-  dir: string;
-  blobDir: string;
-  records: SqliteRecordStore;
-  blobs: CacacheBlobStore;
-  retention: RetentionRecords;
-  keys(): Promise<string[]>;
-}
-
-async function store(dir: string, t: Test): Promise<Store> {
-  const records = await SqliteRecordStore.open(join(dir, 'records-v1.sqlite'));
-  const blobs = new CacacheBlobStore(join(dir, 'blobs-v1'));
-  t.teardown(async () => {
-    await blobs.close();
-    await records.close();
-  });
-  return {
-    dir,
-    blobDir: join(dir, 'blobs-v1'),
-    records,
-    blobs,
-    retention: new RetentionRecords(records),
-    keys: async () => {
-      const keys: string[] = [];
-      for (const prefix of ['pkg/', 'meta/', 'miss/']) for await (const [key] of records.entries<unknown>(prefix)) keys.push(key);
-      return keys;
-    },
-  };
-}
+import { exportFrom, importInto, openStore, type ArchiveStore } from './archive-helpers.js';
 
 function npmVersion(pkg: string, version: string, integrity: string, size: number): RetainedVersion {
   return { format: 'npm', package: pkg, version, status: 'Published', revision: 'r1', assets: [{ name: `${pkg}-${version}.tgz`, integrity, size }], manifest: {}, origin: { repository: 'npm-store' }, retainedAt: '2024-01-01T00:00:00.000Z' };
@@ -56,17 +21,16 @@ function npmVersion(pkg: string, version: string, integrity: string, size: numbe
 const BODIES = { alpha: Buffer.alloc(5000, 'a'), beta: Buffer.alloc(9000, 'b'), gamma: Buffer.alloc(700, 'g') };
 
 /** A source with alpha, beta and gamma in default and npm-store, exported to `<root>/out.tar`. */
-async function exported(t: Test): Promise<{ root: string; file: string; source: Store; integrity: Record<keyof typeof BODIES, string> }> {
+async function exported(t: Test): Promise<{ root: string; file: string; source: ArchiveStore; integrity: Record<keyof typeof BODIES, string> }> {
   const root = t.testdir();
-  const source = await store(join(root, 'source'), t);
+  const source = await openStore(t, join(root, 'source'));
   const integrity = { alpha: '', beta: '', gamma: '' };
   for (const name of ['alpha', 'beta', 'gamma'] as const) {
-    const body = BODIES[name];
-    integrity[name] = (await writeBlob(source.blobs, { integrity: sri(body), size: body.length }, body)).integrity;
-    for (const repository of ['default', 'npm-store']) await source.retention.retain(repository, npmVersion(name, '1.0.0', integrity[name], body.length));
+    integrity[name] = await source.put(BODIES[name]);
+    for (const repository of ['default', 'npm-store']) await source.retention.retain(repository, npmVersion(name, '1.0.0', integrity[name], BODIES[name].length));
   }
   const file = join(root, 'out.tar');
-  const report = await exportArchive({ file, records: source.records, blobDir: source.blobDir, larderVersion: '1' });
+  const report = await exportFrom(source, file);
   t.equal(report.manifest.counts.blobs, 3);
   return { root, file, source, integrity };
 }
@@ -85,8 +49,8 @@ t.test('a blob changed in the archive is rejected and named, its versions left o
   const { root, file, integrity } = await exported(t);
   const archive = await readFile(file);
   await flipByteAt(file, archive.indexOf(BODIES.beta) + 4321);
-  const target = await store(join(root, 'target'), t);
-  const report = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const target = await openStore(t, join(root, 'target'));
+  const report = await importInto(target, file);
   t.equal(report.rejected.length, 1);
   t.match(report.rejected[0], { integrity: integrity.beta, entry: /^blobs\/sha512\/[0-9a-f]{128}$/, why: /^its bytes hash to sha512-/, referencedBy: /beta@1\.0\.0/ });
   t.equal(report.blobsWritten, 2);
@@ -103,15 +67,15 @@ t.test('a blob changed in the archive is rejected and named, its versions left o
 
 t.test('a blob the data dir already has is skipped unread, and stored bytes are never replaced, even damaged ones', async (t) => {
   const { root, file, integrity } = await exported(t);
-  const target = await store(join(root, 'target'), t);
-  await writeBlob(target.blobs, { integrity: integrity.alpha, size: BODIES.alpha.length }, BODIES.alpha);
+  const target = await openStore(t, join(root, 'target'));
+  await target.put(BODIES.alpha);
   const damaged = Buffer.alloc(BODIES.gamma.length, 'X');
-  await writeBlob(target.blobs, { integrity: integrity.gamma, size: BODIES.gamma.length }, BODIES.gamma);
+  await target.put(BODIES.gamma);
   const gammaPath = contentPath(target.blobDir, integrity.gamma);
   await chmod(gammaPath, 0o644);
   await writeFile(gammaPath, damaged); // the disk damaged it: `larder verify` reports such a blob
   const before = await stat(gammaPath);
-  const report = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const report = await importInto(target, file);
   t.match(report, { blobsPresent: 2, blobsWritten: 1, rejected: [] });
   t.same(await readFile(gammaPath), damaged, 'the damaged stored blob is left for verify to report');
   t.equal((await stat(gammaPath)).mtimeMs, before.mtimeMs, 'not rewritten');
@@ -135,8 +99,8 @@ t.test('a truncated, re-compressed-wrong or foreign file is refused as damaged, 
     const copy = join(root, `${label.replace(/\W+/g, '-')}.tar`);
     await writeFile(copy, await readFile(file));
     await damage(copy);
-    const target = await store(join(root, label.replace(/\W+/g, '-')), t);
-    await t.rejects(importArchive({ file: copy, records: target.records, blobs: target.blobs, stagingDir: target.dir }), { code: 'E_BAD_REQUEST', message }, label);
+    const target = await openStore(t, join(root, label.replace(/\W+/g, '-')));
+    await t.rejects(importInto(target, copy), { code: 'E_BAD_REQUEST', message }, label);
     t.same(await target.keys(), [], `${label}: no record written`);
     t.same((await readdir(target.dir)).filter((name) => name.startsWith('.import-')), [], `${label}: no staged records left`);
   }
@@ -158,11 +122,11 @@ async function* listed(entries: TarEntry[]): AsyncGenerator<TarEntry> {
 
 t.test('hand-made archives: wrong first entry, a newer format, a records line that is no record, an unknown entry', async (t) => {
   const root = t.testdir();
-  const target = await store(join(root, 'target'), t);
-  const attempt = async (name: string, entries: TarEntry[]): Promise<ReturnType<typeof importArchive>> => {
+  const target = await openStore(t, join(root, 'target'));
+  const attempt = async (name: string, entries: TarEntry[]): ReturnType<typeof importInto> => {
     const file = join(root, name);
     await writeTarFile(file, listed(entries));
-    return importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+    return importInto(target, file);
   };
   await t.rejects(attempt('a.tar', [textEntry('README', 'hi')]), { code: 'E_BAD_REQUEST', message: /is not a larder export archive: its first entry is "README", not larder-export.json/ });
   await t.rejects(attempt('b.tar', [textEntry('larder-export.json', JSON.stringify({ ...MANIFEST, version: 7, larderVersion: '5.0.0' }))]), {
@@ -186,11 +150,10 @@ t.test('hand-made archives: wrong first entry, a newer format, a records line th
 
 t.test('export of a source whose blobs are damaged or gone: reported, and the import leaves those versions out', async (t) => {
   const root = t.testdir();
-  const source = await store(join(root, 'source'), t);
+  const source = await openStore(t, join(root, 'source'));
   const put = async (name: keyof typeof BODIES): Promise<string> => {
-    const body = BODIES[name];
-    const { integrity } = await writeBlob(source.blobs, { integrity: sri(body), size: body.length }, body);
-    await source.retention.retain('npm-store', npmVersion(name, '1.0.0', integrity, body.length));
+    const integrity = await source.put(BODIES[name]);
+    await source.retention.retain('npm-store', npmVersion(name, '1.0.0', integrity, BODIES[name].length));
     return integrity;
   };
   const alpha = await put('alpha');
@@ -199,15 +162,15 @@ t.test('export of a source whose blobs are damaged or gone: reported, and the im
   await flipByteAt(contentPath(source.blobDir, beta), 10);
   await rm(contentPath(source.blobDir, gamma));
   const file = join(root, 'out.tar');
-  const report = await exportArchive({ file, records: source.records, blobDir: source.blobDir, larderVersion: '1' });
+  const report = await exportFrom(source, file);
   t.match(report.corrupt, [{ integrity: beta, actual: /^sha512-/, referencedBy: 'npm-store npm beta@1.0.0 beta-1.0.0.tgz' }]);
   t.match(report.missing, [{ integrity: gamma, referencedBy: 'npm-store npm gamma@1.0.0 gamma-1.0.0.tgz' }]);
   t.equal(report.manifest.counts.blobs, 2, 'alpha and the damaged beta are in the archive');
   t.same(await readFile(contentPath(source.blobDir, beta)).then((b) => b.length), BODIES.beta.length, 'export evicts nothing: it only reads');
 
   await mkdir(join(root, 'target'));
-  const target = await store(join(root, 'target'), t);
-  const imported = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const target = await openStore(t, join(root, 'target'));
+  const imported = await importInto(target, file);
   t.match(imported.rejected, [{ integrity: beta }]);
   t.same(imported.incomplete.map((left) => [left.package, left.missing]), [['beta', [beta]], ['gamma', [gamma]]]);
   t.same(await target.keys(), ['pkg/npm-store/npm/alpha']);
@@ -216,19 +179,15 @@ t.test('export of a source whose blobs are damaged or gone: reported, and the im
 
 t.test('a blob cut short while it is being exported: the archive stays readable, the blob is reported, and rejected on import', async (t) => {
   const root = t.testdir();
-  const source = await store(join(root, 'source'), t);
+  const source = await openStore(t, join(root, 'source'));
   const big = Buffer.alloc(600_000, 'z');
-  const { integrity } = await writeBlob(source.blobs, { integrity: sri(big), size: big.length }, big);
+  const integrity = await source.put(big);
   await source.retention.retain('npm-store', npmVersion('big', '1.0.0', integrity, big.length));
-  await source.retention.retain('npm-store', npmVersion('alpha', '1.0.0', (await writeBlob(source.blobs, { integrity: sri(BODIES.alpha), size: 5000 }, BODIES.alpha)).integrity, 5000));
+  await source.retention.retain('npm-store', npmVersion('alpha', '1.0.0', await source.put(BODIES.alpha), 5000));
   const path = contentPath(source.blobDir, integrity);
   let cut = false;
   const file = join(root, 'out.tar');
-  const report = await exportArchive({
-    file,
-    records: source.records,
-    blobDir: source.blobDir,
-    larderVersion: '1',
+  const report = await exportFrom(source, file, {
     // After the first chunk of the big blob has gone out, the disk loses the rest of it.
     onProgress: (done) => {
       if (!cut && done.bytes > 0 && done.bytes < big.length) {
@@ -240,8 +199,8 @@ t.test('a blob cut short while it is being exported: the archive stays readable,
   });
   t.ok(cut, 'the blob was cut mid-export');
   t.match(report.corrupt, [{ integrity, referencedBy: 'npm-store npm big@1.0.0 big-1.0.0.tgz' }]);
-  const target = await store(join(root, 'target'), t);
-  const imported = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const target = await openStore(t, join(root, 'target'));
+  const imported = await importInto(target, file);
   t.match(imported.rejected, [{ integrity }], 'the zero-padded entry does not match its name');
   t.equal(imported.blobsWritten, 1, 'the entries after it are read as usual');
   t.same(await target.keys(), ['pkg/npm-store/npm/alpha']);

@@ -13,11 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import t from 'tap';
-import { exportArchive } from '../../src/store/archive/exporter.js';
-import { importArchive } from '../../src/store/archive/importer.js';
-import { CacacheBlobStore } from '../../src/store/blob-store.js';
-import { SqliteRecordStore } from '../../src/store/record-store.js';
-import { RetentionRecords } from '../../src/store/records.js';
+import { exportFrom, importInto, openStore } from './archive-helpers.js';
 
 const SIZE = 50 * 1024 * 1024;
 const MAX_GROWTH = 40 * 1024 * 1024;
@@ -40,11 +36,7 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 t.test('a 50 MB blob round-trips with flat memory', async (t) => {
   const root = t.testdir();
-  const source = { records: await SqliteRecordStore.open(join(root, 'source', 'records-v1.sqlite')), blobs: new CacacheBlobStore(join(root, 'source', 'blobs-v1')) };
-  t.teardown(async () => {
-    await source.blobs.close();
-    await source.records.close();
-  });
+  const source = await openStore(t, join(root, 'source'));
   // Random bytes, written a MiB at a time: gzip cannot shrink them, so the .tgz run moves 50 MB too.
   const write = source.blobs.write({ size: SIZE });
   const hash = createHash('sha512');
@@ -56,23 +48,19 @@ t.test('a 50 MB blob round-trips with flat memory', async (t) => {
   write.stream.end();
   const { integrity } = await write.committed;
   t.equal(integrity, `sha512-${hash.digest('base64')}`);
-  await new RetentionRecords(source.records).retain('maven-1', {
+  await source.retention.retain('maven-1', {
     format: 'maven', package: 'org.example:big', version: '1.0', status: 'Published', revision: 'r', manifest: {},
     assets: [{ name: 'big-1.0.jar', integrity, size: SIZE }], origin: { repository: 'maven-1' }, retainedAt: '2024-01-01T00:00:00.000Z',
   });
 
   for (const name of ['big.tar', 'big.tgz']) {
     const file = join(root, name);
-    const exported = await peakGrowth(() => exportArchive({ file, records: source.records, blobDir: join(root, 'source', 'blobs-v1'), larderVersion: '1' }));
+    const exported = await peakGrowth(() => exportFrom(source, file));
     t.equal(exported.result.manifest.counts.bytes, SIZE);
     t.ok(exported.growth < MAX_GROWTH, `${name}: export grew RSS by ${mb(exported.growth)} (< ${mb(MAX_GROWTH)})`);
 
-    const target = { records: await SqliteRecordStore.open(join(root, `${name}-data`, 'records-v1.sqlite')), blobs: new CacacheBlobStore(join(root, `${name}-data`, 'blobs-v1')) };
-    t.teardown(async () => {
-      await target.blobs.close();
-      await target.records.close();
-    });
-    const imported = await peakGrowth(() => importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: join(root, `${name}-data`) }));
+    const target = await openStore(t, join(root, `${name}-data`));
+    const imported = await peakGrowth(() => importInto(target, file));
     t.match(imported.result, { blobsWritten: 1, bytesWritten: SIZE, versionsAdded: 1, rejected: [] });
     t.ok(imported.growth < MAX_GROWTH, `${name}: import grew RSS by ${mb(imported.growth)} (< ${mb(MAX_GROWTH)})`);
 

@@ -10,28 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import type { Format, RetainedVersion, VersionStatus } from '../../src/domain/types.js';
-import { exportArchive } from '../../src/store/archive/exporter.js';
-import { importArchive } from '../../src/store/archive/importer.js';
-import { CacacheBlobStore } from '../../src/store/blob-store.js';
-import { SqliteRecordStore } from '../../src/store/record-store.js';
-import { MetadataRecords, NotFoundRecords, RetentionRecords } from '../../src/store/records.js';
 import type { MetadataEntry } from '../../src/store/types.js';
-import { drain, sri, writeBlob } from './blob-helpers.js';
-
-interface Store {
-  dir: string;
-  records: SqliteRecordStore;
-  blobs: CacacheBlobStore;
-  retention: RetentionRecords;
-  metadata: MetadataRecords;
-  misses: NotFoundRecords;
-  /** Writes a blob; returns its integrity. */
-  put(body: Buffer): Promise<string>;
-  /** Every record, key → value, for comparisons. */
-  dump(): Promise<Record<string, unknown>>;
-  /** A blob's bytes, or undefined when absent. */
-  bytes(integrity: string): Promise<Buffer | undefined>;
-}
+import { exportFrom, importInto, openStore, type ArchiveStore } from './archive-helpers.js';
 
 /** t.testdir() empties the test's directory each time it is called: one call per test, here. */
 const roots = new WeakMap<Test, string>();
@@ -44,36 +24,8 @@ function root(t: Test): string {
   return dir;
 }
 
-async function store(t: Test, name: string): Promise<Store> {
-  const dir = join(root(t), name);
-  const records = await SqliteRecordStore.open(join(dir, 'records-v1.sqlite'));
-  const blobs = new CacacheBlobStore(join(dir, 'blobs-v1'));
-  t.teardown(async () => {
-    await blobs.close();
-    await records.close();
-  });
-  return {
-    dir,
-    records,
-    blobs,
-    retention: new RetentionRecords(records),
-    metadata: new MetadataRecords(records),
-    misses: new NotFoundRecords(records),
-    put: async (body) => (await writeBlob(blobs, { integrity: sri(body), size: body.length }, body)).integrity,
-    dump: async () => {
-      const all: Record<string, unknown> = {};
-      for (const prefix of ['pkg/', 'meta/', 'miss/']) for await (const [key, value] of records.entries<unknown>(prefix)) all[key] = value;
-      return all;
-    },
-    bytes: async (integrity) => {
-      const read = await blobs.read(integrity);
-      if (read === null) return undefined;
-      const drained = await drain(read.stream);
-      if (drained.error !== undefined) throw drained.error;
-      return drained.data;
-    },
-  };
-}
+/** A data dir named `name` in the test's directory. */
+const store = (t: Test, name: string): Promise<ArchiveStore> => openStore(t, join(root(t), name));
 
 function version(format: Format, pkg: string, v: string, assets: Array<{ name: string; integrity: string; size: number }>, status: VersionStatus = 'Published'): RetainedVersion {
   return { format, package: pkg, version: v, status, revision: `rev-${v}-${status}`, assets, manifest: { name: pkg, version: v }, origin: { repository: 'npm-store', connection: 'custom' }, retainedAt: '2024-05-01T10:00:00.000Z' };
@@ -86,7 +38,7 @@ function entry(body: string, fetchedAt: number): MetadataEntry {
 const body = (label: string, size = 3000): Buffer => Buffer.alloc(size, label);
 
 /** A source data dir: npm (scoped and not), PyPI with two files, a Disposed version, metadata and misses, in three repositories. */
-async function filledSource(t: Test): Promise<{ source: Store; blobs: { left: string; scoped: string; wheel: string; sdist: string; jar: string } }> {
+async function filledSource(t: Test): Promise<{ source: ArchiveStore; blobs: { left: string; scoped: string; wheel: string; sdist: string; jar: string } }> {
   const source = await store(t, 'source');
   const blobs = { left: await source.put(body('l')), scoped: await source.put(body('s', 70_000)), wheel: await source.put(body('w')), sdist: await source.put(body('d')), jar: await source.put(body('j')) };
   for (const repository of ['default', 'npm-store']) {
@@ -112,7 +64,7 @@ t.test('everything round-trips: records equal, blobs byte for byte, tar and tar.
   const expected = await source.dump();
   for (const name of ['all.tar', 'all.tgz']) {
     const file = join(root(t), name);
-    const exported = await exportArchive({ file, records: source.records, blobDir: join(source.dir, 'blobs-v1'), larderVersion: '9.9.9', now: () => new Date('2024-06-01T00:00:00Z') });
+    const exported = await exportFrom(source, file, { larderVersion: '9.9.9', now: () => new Date('2024-06-01T00:00:00Z') });
     t.same(exported.missing, [], 'no blob missing');
     t.same(exported.corrupt, []);
     t.same(exported.damaged, []);
@@ -140,7 +92,7 @@ t.test('everything round-trips: records equal, blobs byte for byte, tar and tar.
     t.equal(JSON.parse(manifest.stdout).counts.blobs, 5);
 
     const target = await store(t, `target-${name}`);
-    const imported = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+    const imported = await importInto(target, file);
     t.same(imported.rejected, []);
     t.same(imported.incomplete, []);
     t.match(imported, { blobsWritten: 5, blobsPresent: 0, versionsAdded: 7, versionsKept: 0, packages: 6, metadataWritten: 4, missesWritten: 1, repositories: ['default', 'maven-1', 'npm-store', 'pypi-store'] });
@@ -154,11 +106,11 @@ t.test('everything round-trips: records equal, blobs byte for byte, tar and tar.
 t.test('a chosen subset: only those repositories and the blobs they reference', async (t) => {
   const { source, blobs } = await filledSource(t);
   const file = join(root(t), 'pypi.tar');
-  const exported = await exportArchive({ file, records: source.records, blobDir: join(source.dir, 'blobs-v1'), repositories: ['pypi-store', 'maven-1'], larderVersion: '1' });
+  const exported = await exportFrom(source, file, { repositories: ['pypi-store', 'maven-1'] });
   t.same(exported.manifest.repositories.map((r) => r.name), ['maven-1', 'pypi-store']);
   t.equal(exported.manifest.counts.blobs, 3);
   const target = await store(t, 'target');
-  await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  await importInto(target, file);
   t.same(Object.keys(await target.dump()).sort(), [
     'meta/pypi-store/pypi/frob/json',
     'miss/maven-1/maven/org.example%3Alib/1.0/lib-1.0-javadoc.jar',
@@ -170,11 +122,11 @@ t.test('a chosen subset: only those repositories and the blobs they reference', 
 
   // Import side: --repo picks from what the archive holds, and a name it does not hold is an error.
   const picky = await store(t, 'picky');
-  const only = await importArchive({ file, records: picky.records, blobs: picky.blobs, stagingDir: picky.dir, repositories: new Set(['maven-1']) });
+  const only = await importInto(picky, file, { repositories: new Set(['maven-1']) });
   t.same(only.repositories, ['maven-1']);
   t.match(only, { blobsWritten: 1, blobsUnreferenced: 2 });
   t.same(Object.keys(await picky.dump()).sort(), ['miss/maven-1/maven/org.example%3Alib/1.0/lib-1.0-javadoc.jar', 'pkg/maven-1/maven/org.example%3Alib']);
-  await t.rejects(importArchive({ file, records: picky.records, blobs: picky.blobs, stagingDir: picky.dir, repositories: new Set(['default']) }), {
+  await t.rejects(importInto(picky, file, { repositories: new Set(['default']) }), {
     code: 'E_USAGE',
     message: /the archive holds no repository "default" \(it holds: maven-1, pypi-store\)/,
   });
@@ -186,7 +138,7 @@ t.test('merging into a data dir that holds the same packages: nothing retained i
   const newer = await source.put(body('n'));
   await source.retention.retain('npm-store', version('npm', 'left-pad', '1.1.0', [{ name: 'left-pad-1.1.0.tgz', integrity: newer, size: 3000 }]));
   const file = join(root(t), 'all.tar');
-  await exportArchive({ file, records: source.records, blobDir: join(source.dir, 'blobs-v1'), larderVersion: '1' });
+  await exportFrom(source, file);
 
   const target = await store(t, 'target');
   const own = await target.put(body('o'));
@@ -204,7 +156,7 @@ t.test('merging into a data dir that holds the same packages: nothing retained i
   await target.metadata.set('npm-store', 'npm', '@acme/util', 'abbreviated', entry('{"old":true}', 10));
   await target.misses.remember('maven-1', 'maven', 'org.example:lib', '1.0', 'lib-1.0-javadoc.jar', 99_000);
 
-  const imported = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const imported = await importInto(target, file);
   t.match(imported, { blobsPresent: 1, blobsWritten: 5, versionsKept: 1, versionsExtended: 1, metadataWritten: 3, metadataKept: 1, missesKept: 1 });
   t.same(imported.rejected, []);
   t.same(await target.retention.getVersion('npm-store', 'npm', 'left-pad', '1.0.0'), archived, 'the archived version is exactly as it was');
@@ -221,7 +173,7 @@ t.test('merging into a data dir that holds the same packages: nothing retained i
 
   // Importing the same archive again changes nothing and writes no blob.
   const before = await target.dump();
-  const again = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const again = await importInto(target, file);
   t.match(again, { blobsWritten: 0, blobsPresent: 6, versionsAdded: 0, versionsExtended: 0, metadataWritten: 0 });
   t.same(await target.dump(), before, 'idempotent');
 });
@@ -231,18 +183,14 @@ t.test('the staging files are gone afterwards, and the archive is written whole 
   const dir = join(root(t), 'out');
   await mkdir(dir);
   const file = join(dir, 'out.tar');
-  await exportArchive({ file, records: source.records, blobDir: join(source.dir, 'blobs-v1'), larderVersion: '1' });
+  await exportFrom(source, file);
   t.same(await readdir(dir), ['out.tar'], 'no staging or temp file beside the archive');
   const target = await store(t, 'target');
-  await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  await importInto(target, file);
   t.same((await readdir(target.dir)).filter((name) => name.startsWith('.import-')), [], 'no staged records left in the data dir');
   // A failure half way through the blobs (here thrown by the progress callback) leaves no archive.
   const failed = join(dir, 'failed.tar');
-  const failing = exportArchive({
-    file: failed,
-    records: source.records,
-    blobDir: join(source.dir, 'blobs-v1'),
-    larderVersion: '1',
+  const failing = exportFrom(source, failed, {
     onProgress: (done) => {
       if (done.items > 1) throw new Error('no space left on device');
     },
@@ -261,9 +209,9 @@ t.test('odd but valid data survives: an empty blob, a version named __proto__, n
   await source.metadata.set('npm-store', 'npm', '@scope/ünï-cödé', 'full/with:odd%', entry('{"ünï":"cödé\\n"}', 5));
   const expected = await source.dump();
   const file = join(root(t), 'odd.tgz');
-  await exportArchive({ file, records: source.records, blobDir: join(source.dir, 'blobs-v1'), larderVersion: '1' });
+  await exportFrom(source, file);
   const target = await store(t, 'target');
-  const report = await importArchive({ file, records: target.records, blobs: target.blobs, stagingDir: target.dir });
+  const report = await importInto(target, file);
   t.match(report, { blobsWritten: 2, versionsAdded: 2, rejected: [], incomplete: [] });
   t.same(await target.dump(), expected);
   const record = await target.retention.getPackage('npm-store', 'npm', '@scope/ünï-cödé');

@@ -4,16 +4,14 @@
  * shapes the fixtures do not show (Maven 3.9 module suffixes, -DoutputFile, several modules).
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { readLockfile, readMavenList, readPylock, readRequirements } from '../../src/warm/lockfiles/index.js';
 import type { MavenWarmItem, PypiWarmItem } from '../../src/warm/types.js';
 import { FakePypiProjects } from '../helpers/fake-pypi-projects.js';
 import { PYPI_PROJECTS } from '../fixtures/lockfiles/make-py-fixtures.js';
-
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'lockfiles');
-const fixture = (path: string): string => join(FIXTURES, path);
+import { fixture, kindsOf, readUnderOtherNames } from './lockfile-helpers.js';
 
 /** SRI sha256 of the bytes the fake PyPI serves (computed here, not read from the fixtures). */
 const projects = new FakePypiProjects(PYPI_PROJECTS);
@@ -217,14 +215,16 @@ t.test('Maven 3.9 output: module suffixes, colours, CRLF, several modules, the o
 });
 
 t.test('python and Maven files under unusual names are recognised by content', async (t) => {
-  const copies: Record<string, [string, string]> = {
-    'prod.txt': ['pip/requirements-base.txt', 'requirements.txt'],
-    'locked.toml': ['pylock/pylock.toml', 'pylock.toml'],
-    'build.log': ['maven/dependency-list.txt', 'mvn dependency:list output'],
-    'deps.list': ['maven/coordinates.txt', 'Maven coordinates'],
-  };
-  const files: Record<string, string> = {};
-  for (const [name, [from]] of Object.entries(copies)) files[name] = await readFile(fixture(from), 'utf8');
-  const dir = t.testdir(files);
-  for (const [name, [, kind]] of Object.entries(copies)) t.equal((await readLockfile(join(dir, name))).kind, kind, name);
+  const read = await readUnderOtherNames(t, {
+    'prod.txt': 'pip/requirements-base.txt',
+    'locked.toml': 'pylock/pylock.toml',
+    'build.log': 'maven/dependency-list.txt',
+    'deps.list': 'maven/coordinates.txt',
+  });
+  t.strictSame(kindsOf(read), {
+    'prod.txt': 'requirements.txt',
+    'locked.toml': 'pylock.toml',
+    'build.log': 'mvn dependency:list output',
+    'deps.list': 'Maven coordinates',
+  });
 });

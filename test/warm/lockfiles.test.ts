@@ -5,15 +5,12 @@
  * aliases and deduplication.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import t from 'tap';
 import { readLockfile, readLockfileText, readPackageLock, readPnpmLock, readYarnBerry, readYarnClassic } from '../../src/warm/lockfiles/index.js';
 import type { LockfileContents, NpmWarmItem, WarmItem } from '../../src/warm/types.js';
 import { FakeNpmPackages } from '../helpers/fake-npm-packages.js';
 import { NPM_PACKAGES } from '../fixtures/lockfiles/make-js-fixtures.js';
-
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'lockfiles');
-const fixture = (path: string): string => join(FIXTURES, path);
+import { fixture, kindsOf, readUnderOtherNames } from './lockfile-helpers.js';
 
 const npm = (name: string, version: string, integrity?: string): NpmWarmItem =>
   integrity === undefined ? { format: 'npm', name, version } : { format: 'npm', name, version, integrity };
@@ -36,38 +33,21 @@ function sorted(items: WarmItem[]): WarmItem[] {
   return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+/** What npm 7+ lockfiles (v2, v3, shrinkwrap) say about the fixture's linked local package. */
+const LINKED_LOCAL_THING: LockfileContents['skipped'] = [
+  { entry: 'local-thing', reason: 'a folder of the project (a workspace or a link target), not a registry package' },
+  { entry: 'node_modules/local-thing', reason: 'a link to a folder of the project' },
+];
+const PNPM_LOCAL = 'a local folder (file: or link:), not a registry version';
+
 const FIXTURE_CASES: Array<{ path: string; kind: string; integrity: boolean; skipped: LockfileContents['skipped'] }> = [
-  {
-    path: 'npm-v3/package-lock.json',
-    kind: 'package-lock.json v3',
-    integrity: true,
-    skipped: [
-      { entry: 'local-thing', reason: 'a folder of the project (a workspace or a link target), not a registry package' },
-      { entry: 'node_modules/local-thing', reason: 'a link to a folder of the project' },
-    ],
-  },
-  {
-    path: 'npm-v2/package-lock.json',
-    kind: 'package-lock.json v2',
-    integrity: true,
-    skipped: [
-      { entry: 'local-thing', reason: 'a folder of the project (a workspace or a link target), not a registry package' },
-      { entry: 'node_modules/local-thing', reason: 'a link to a folder of the project' },
-    ],
-  },
+  { path: 'npm-v3/package-lock.json', kind: 'package-lock.json v3', integrity: true, skipped: LINKED_LOCAL_THING },
+  { path: 'npm-v2/package-lock.json', kind: 'package-lock.json v2', integrity: true, skipped: LINKED_LOCAL_THING },
   { path: 'npm-v1/package-lock.json', kind: 'package-lock.json v1', integrity: true, skipped: [{ entry: 'node_modules/local-thing', reason: 'a local file: dependency' }] },
-  {
-    path: 'npm-shrinkwrap/npm-shrinkwrap.json',
-    kind: 'npm-shrinkwrap.json v3',
-    integrity: true,
-    skipped: [
-      { entry: 'local-thing', reason: 'a folder of the project (a workspace or a link target), not a registry package' },
-      { entry: 'node_modules/local-thing', reason: 'a link to a folder of the project' },
-    ],
-  },
-  { path: 'pnpm-v5/pnpm-lock.yaml', kind: 'pnpm-lock.yaml v5', integrity: true, skipped: [{ entry: 'file:local-thing', reason: 'a local folder (file: or link:), not a registry version' }] },
-  { path: 'pnpm-v6/pnpm-lock.yaml', kind: 'pnpm-lock.yaml v6', integrity: true, skipped: [{ entry: 'file:local-thing', reason: 'a local folder (file: or link:), not a registry version' }] },
-  { path: 'pnpm-v9/pnpm-lock.yaml', kind: 'pnpm-lock.yaml v9', integrity: true, skipped: [{ entry: 'local-thing@file:local-thing', reason: 'a local folder (file: or link:), not a registry version' }] },
+  { path: 'npm-shrinkwrap/npm-shrinkwrap.json', kind: 'npm-shrinkwrap.json v3', integrity: true, skipped: LINKED_LOCAL_THING },
+  { path: 'pnpm-v5/pnpm-lock.yaml', kind: 'pnpm-lock.yaml v5', integrity: true, skipped: [{ entry: 'file:local-thing', reason: PNPM_LOCAL }] },
+  { path: 'pnpm-v6/pnpm-lock.yaml', kind: 'pnpm-lock.yaml v6', integrity: true, skipped: [{ entry: 'file:local-thing', reason: PNPM_LOCAL }] },
+  { path: 'pnpm-v9/pnpm-lock.yaml', kind: 'pnpm-lock.yaml v9', integrity: true, skipped: [{ entry: 'local-thing@file:local-thing', reason: PNPM_LOCAL }] },
   { path: 'yarn-classic/yarn.lock', kind: 'yarn.lock (classic)', integrity: true, skipped: [{ entry: 'local-thing@file:./local-thing', reason: 'a local file: dependency' }] },
   {
     path: 'yarn-berry/yarn.lock',
@@ -100,24 +80,16 @@ t.test('every digest the readers return is the digest of the tarball the registr
 });
 
 t.test('a lockfile under an unusual name is recognised by its content', async (t) => {
-  const copies: Record<string, string> = {
+  const read = await readUnderOtherNames(t, {
     'deps.json': 'npm-v3/package-lock.json',
     'old-deps.json': 'npm-v1/package-lock.json',
     'lock.yaml': 'pnpm-v9/pnpm-lock.yaml',
     'lock-v5.yml': 'pnpm-v5/pnpm-lock.yaml',
     'classic.lock': 'yarn-classic/yarn.lock',
     'berry.lock': 'yarn-berry/yarn.lock',
-  };
-  const files: Record<string, string> = {};
-  for (const [name, from] of Object.entries(copies)) files[name] = await readFile(fixture(from), 'utf8');
-  const dir = t.testdir(files);
-  const kinds: Record<string, string> = {};
-  for (const name of Object.keys(copies)) {
-    const contents = await readLockfile(join(dir, name));
-    kinds[name] = contents.kind;
-    t.equal(contents.items.length, 7, `${name}: every item`);
-  }
-  t.strictSame(kinds, {
+  });
+  for (const [name, contents] of Object.entries(read)) t.equal(contents.items.length, 7, `${name}: every item`);
+  t.strictSame(kindsOf(read), {
     'deps.json': 'package-lock.json v3',
     'old-deps.json': 'package-lock.json v1',
     'lock.yaml': 'pnpm-lock.yaml v9',
