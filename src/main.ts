@@ -6,7 +6,6 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { configCommand } from './cli/config.js';
@@ -99,9 +98,5 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  // The daemon lives long and its garbage comes in bursts (a cold install parses hundreds of
-  // packuments): let V8 collect sooner instead of growing the heap. Measured in bench/ (issue
-  // 6): peak RSS of a cold install about 230 MB → 150 MB, throughput within noise.
-  setFlagsFromString('--optimize-for-size');
   process.exitCode = await run(hideBin(process.argv));
 }

@@ -89,6 +89,15 @@ export class CacacheBlobStore implements BlobStore {
     }
     const write: BlobWrite = startBlobWrite(this.#dir, { integrity, size }, () => this.#writes.delete(write));
     this.#writes.add(write);
+    // The bytes were checked against their digest on the way in: the file as renamed into place
+    // needs no second hashing on its first read (50 clients at once would each hash it).
+    write.committed.then(
+      async (blob) => {
+        const file = contentPath(this.#dir, blob.integrity);
+        this.#verified.verified(file, await stat(file));
+      },
+      () => undefined, // a failed write has nothing to remember; its caller hears why
+    ).catch(() => undefined); // gone again before the stat (removed meanwhile): read verifies it then
     return write;
   }
 
