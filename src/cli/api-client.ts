@@ -7,7 +7,7 @@
  */
 import type { Agent } from 'undici';
 import { ERROR_CODES, LarderError, type ErrorCode } from '../errors.js';
-import { parseDaemonAddress } from './daemon-address.js';
+import { parseDaemonAddress, parseJsonObject } from './daemon-address.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7878';
 const OPERATION = 'cli.api';
@@ -77,23 +77,13 @@ export class ApiClient {
     } catch (error) {
       throw new LarderError('E_UPSTREAM_UNREACHABLE', `cannot reach larder at ${this.display} (is it running? start it with: larder serve)`, { operation: CONNECT, cause: error });
     }
-    const parsed = parseBody(text);
+    const parsed = parseJsonObject(text);
     if (status >= 200 && status < 300 && parsed !== undefined) return { status, text, body: parsed };
     const message = typeof parsed?.error === 'string' ? parsed.error : `${url.origin} answered HTTP ${status}${parsed === undefined ? ' without JSON: is it a larder daemon?' : ''}`;
     throw new LarderError(codeOf(parsed?.code), message, { operation: OPERATION, details: { status, text, ...(parsed === undefined ? {} : { body: parsed }) } });
   }
 }
 
-function parseBody(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch (error) {
-    // Not JSON (another server on that port): reported by the caller as such.
-    void error;
-    return undefined;
-  }
-}
 
 function codeOf(code: unknown): ErrorCode {
   // E_USAGE and E_CONFIG_INVALID would mean "exit 2": a refusal by the daemon is a runtime failure.

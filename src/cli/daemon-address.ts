@@ -44,3 +44,17 @@ export function parseDaemonAddress(url: string, token: string | undefined, opera
   const chosen = token !== undefined && token !== '' ? token : fromUrl;
   return { base, authorization: chosen === '' ? undefined : `Bearer ${chosen}`, display: base.href.replace(/\/$/, '') };
 }
+
+/**
+ * A daemon's answer as a JSON object, or undefined when it is not one (another server on that
+ * port, a proxy's error page): the caller reports the answer as not larder's.
+ */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch (error) {
+    void error; // not JSON: see above
+    return undefined;
+  }
+}

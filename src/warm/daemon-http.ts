@@ -8,7 +8,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { LarderError } from '../errors.js';
-import { parseDaemonAddress } from '../cli/daemon-address.js';
+import { parseDaemonAddress, parseJsonObject } from '../cli/daemon-address.js';
 
 /** Longer than the daemon's default ingestion deadline (40 s), which bounds how long it holds a request. */
 const HEADERS_TIMEOUT_MS = 120_000;
@@ -91,7 +91,7 @@ export class DaemonHttp {
 /** Reads a (small) JSON answer; a body past the cap or not JSON is described, not parsed. */
 export async function readAnswer(res: Dispatcher.ResponseData): Promise<DaemonAnswer> {
   const text = await readCapped(res.body, MAX_JSON_BYTES);
-  const body = text === undefined ? undefined : parseObject(text);
+  const body = text === undefined ? undefined : parseJsonObject(text);
   const error = body?.error;
   const code = typeof body?.code === 'string' ? body.code : undefined;
   const message = typeof error === 'string' ? error : text === undefined ? `HTTP ${res.statusCode} with a body over ${MAX_JSON_BYTES} bytes` : `HTTP ${res.statusCode}${body === undefined ? ' (not a larder answer: is it a larder daemon?)' : ''}`;
@@ -114,16 +114,6 @@ export async function readCapped(body: Dispatcher.ResponseData['body'], max: num
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch (error) {
-    // Not JSON: the caller says the answer was not larder's.
-    void error;
-    return undefined;
-  }
-}
 
 export function describeCause(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
