@@ -3,23 +3,13 @@
  * CLI run in-process through main.ts's run(), and the config file a command reads.
  */
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { CliIo } from '../../src/cli/io.js';
-import { run } from '../../src/main.js';
-import type { CliResult } from './run-in-process.js';
+import { runCaptured, type CliResult } from './run-in-process.js';
 
-/**
- * Runs the CLI with an environment of its own (so no LARDER_* variable of the machine leaks in);
- * `tty` makes stderr a terminal, where export and import draw their progress bars.
- */
-export async function cli(argv: string[], options: { tty?: boolean } = {}): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text), stderrIsTTY: options.tty === true, env: { HOME: tmpdir() } };
-  const code = await run(argv, io);
-  return { code, out, err };
+/** The CLI in-process; `tty` makes stderr a terminal, where export and import draw their progress bars. */
+export function cli(argv: string[], options: { tty?: boolean } = {}): Promise<CliResult> {
+  return runCaptured(argv, { stderrIsTTY: options.tty === true });
 }
 
 let configs = 0;

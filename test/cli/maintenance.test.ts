@@ -4,35 +4,18 @@
  * what they promise to be safe for.
  */
 import { chmod, open, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import type { CliIo } from '../../src/cli/io.js';
 import { formatBytes } from '../../src/cli/progress.js';
-import { run } from '../../src/main.js';
+import { runCaptured, type CliResult } from './run-in-process.js';
 import { contentPath } from '../../src/store/cacache-layout.js';
 import { api } from '../api/seed.js';
 import { startFakeNpmRegistry, type FakeNpmRegistry, type FakePackageSpec } from '../helpers/fake-npm-registry.js';
 import { startTestLarder, type TestLarder } from '../helpers/larder.js';
 
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI with an environment of its own, so no LARDER_* variable of the machine leaks in. */
-async function cli(argv: string[], options: { stderrIsTTY?: boolean } = {}): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (text) => (out += text),
-    stderr: (text) => (err += text),
-    stderrIsTTY: options.stderrIsTTY === true,
-    env: { HOME: tmpdir() },
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
+/** The CLI in-process, with an environment of its own. */
+function cli(argv: string[], options: { stderrIsTTY?: boolean } = {}): Promise<CliResult> {
+  return runCaptured(argv, { stderrIsTTY: options.stderrIsTTY === true });
 }
 
 const PACKAGES: FakePackageSpec[] = [

@@ -1,4 +1,5 @@
 /** Runs the larder CLI in-process with captured output (shared by the management CLI tests). */
+import { tmpdir } from 'node:os';
 import type { CliIo } from '../../src/cli/io.js';
 import { run } from '../../src/main.js';
 
@@ -28,4 +29,15 @@ export function cliAgainst(url: () => string): (argv: string[], tty?: boolean) =
     const code = await run([...argv, '--url', url()], c.io);
     return { code, out: c.out(), err: c.err() };
   };
+}
+
+/**
+ * Runs one command with captured output and an environment of its own (HOME in the temp dir,
+ * so no LARDER_* variable of the machine leaks in); `io` adds to it (a cwd, a terminal stderr).
+ */
+export async function runCaptured(argv: string[], io: Partial<CliIo> = {}): Promise<CliResult> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { env: { HOME: tmpdir() }, ...io, stdout: (text) => (out += text), stderr: (text) => (err += text) });
+  return { code, out, err };
 }

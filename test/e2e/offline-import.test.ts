@@ -8,8 +8,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { CliIo } from '../../src/cli/io.js';
-import { run } from '../../src/main.js';
+import { runCaptured, type CliResult } from '../cli/run-in-process.js';
 import { startFakeMaven } from '../helpers/fake-maven.js';
 import { startFakeNpmRegistry } from '../helpers/fake-npm-registry.js';
 import { startFakePypi } from '../helpers/fake-pypi.js';
@@ -37,13 +36,7 @@ const NPM_TREE: Array<[string, string]> = [
 ];
 
 /** The CLI in-process, with an environment of its own so no LARDER_* variable of the machine leaks in. */
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text), env: { HOME: tmpdir() } };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[]): Promise<CliResult> => runCaptured(argv);
 
 t.test('export → import into an empty data dir → npm, pip and mvn offline with every upstream stopped', async (t) => {
   if (npm === undefined) t.comment('SKIP npm: npm is not installed on this machine; this test drives the real client and is never faked');

@@ -11,8 +11,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import t from 'tap';
-import type { CliIo } from '../../src/cli/io.js';
-import { run } from '../../src/main.js';
 import { readLockfile } from '../../src/warm/lockfiles/index.js';
 import type { WarmItem } from '../../src/warm/types.js';
 import { NPM_PACKAGES } from '../fixtures/lockfiles/make-js-fixtures.js';
@@ -22,6 +20,7 @@ import { tarballPath } from '../helpers/fake-npm-packages.js';
 import { startFakeNpmRegistry } from '../helpers/fake-npm-registry.js';
 import { startFakePypi } from '../helpers/fake-pypi.js';
 import { startTestLarder } from '../helpers/larder.js';
+import { runCaptured, type CliResult } from '../cli/run-in-process.js';
 import { MAVEN_ARTIFACTS } from './fixture-packages.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'lockfiles');
@@ -90,13 +89,7 @@ t.test('larder warm from every lockfile fixture, then served with every upstream
     await Promise.all([registry.stop(), pypi.stop(), maven.stop()]);
   });
 
-  const larderWarm = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text), env: {}, cwd: FIXTURES };
-    const code = await run(['warm', ...argv, '--url', larder.url], io);
-    return { code, out, err };
-  };
+  const larderWarm = (argv: string[]): Promise<CliResult> => runCaptured(['warm', ...argv, '--url', larder.url], { env: {}, cwd: FIXTURES });
 
   /** The files a client of the item's format fetches for it, as the fake upstreams serve them. */
   const filesOf = async (item: WarmItem): Promise<Expected[]> => {
