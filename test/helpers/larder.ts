@@ -97,7 +97,9 @@ export async function startTestLarder(options: TestLarderOptions): Promise<TestL
       stopped = true;
       await daemon.close();
       await rm(configDir, { recursive: true, force: true });
-      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+      // maxRetries: a write the daemon finished a moment before close returned may still be
+      // landing in the index dir while rm walks it (ENOTEMPTY, seen once under CI load).
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
