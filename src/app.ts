@@ -20,6 +20,7 @@ import type { ChainContext } from './engine/chain.js';
 import { ManagementService } from './engine/management/index.js';
 import { ConfigHolder, Reconfigurer, type ReloadOutcome } from './engine/management/reconfigure.js';
 import { MetadataCache } from './engine/metadata-cache.js';
+import { Publisher } from './engine/publishing/index.js';
 import { LarderError, describeError } from './errors.js';
 import { createApiHandler } from './http/api-handler.js';
 import { createNpmHandler } from './http/npm-handler.js';
@@ -142,8 +143,12 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     onIngested: (protocol, version) => prefetcher.ingested(protocol, version),
   });
   const prefetcher = new Prefetcher({ repositories: () => holder.repositories, metadata: { chain, cache, retention, log }, assets, offline: config.offline, log });
+  // Publishing always needs a token, whether or not reading does (issue 9 §3).
+  const authenticate = createAuthenticator(await tokenSecret(config.dataDir));
+  const publishing = { publisher: new Publisher({ chain, retention, cache, blobs }), authenticate };
   const npm = createNpmHandler({
     metadata: { chain, cache, retention, log },
+    publishing,
     assets,
     chain,
     offline: config.offline,
@@ -160,9 +165,10 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     },
   });
 
-  const pypi = createPypiHandler({ metadata: { chain, cache, retention, log }, assets, chain, retention, blobs });
+  const pypi = createPypiHandler({ metadata: { chain, cache, retention, log }, assets, chain, retention, blobs, publishing });
   const background = new BackgroundTasks();
-  const maven = createMavenHandler({ metadata: { chain, cache, retention, log }, assets, digests: new AssetDigests(blobs), blobs, background, log });
+  const digests = new AssetDigests(blobs);
+  const maven = createMavenHandler({ metadata: { chain, cache, retention, log }, assets, digests, blobs, background, log, publishing });
 
   const management = new ManagementService({
     get repositories() {
@@ -189,7 +195,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
       repositoryNames: () => [...holder.repositories.keys()],
       version,
       health: () => health.report(),
-      ...(config.auth.required ? { authenticate: createAuthenticator(await tokenSecret(config.dataDir)) } : {}),
+      ...(config.auth.required ? { authenticate } : {}),
     }),
     fallbackOrigin: () => `http://${config.listen.host}:${listening()?.port ?? config.listen.port}`,
     loopbackOnly: isLoopbackHost(config.listen.host),

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'E_USAGE', // bad command-line usage (exit 2)
   'E_BAD_REQUEST', // malformed name, traversal, bad encoding (400)
   'E_UNAUTHORIZED', // auth is required and the token is missing, expired or not ours (401)
+  'E_FORBIDDEN', // the request is understood and authenticated, but the repository's config refuses it, e.g. a publish (403)
   'E_NOT_FOUND', // nothing in the searched repositories has it (404)
   'E_REPOSITORY_UNKNOWN', // no repository by that name (404)
   'E_METHOD_NOT_ALLOWED', // (405)

@@ -6,6 +6,7 @@
 import { MAX_DIRECT_UPSTREAMS, REPOSITORY_NAME } from '../domain/repository-graph.js';
 import { FORMATS, type Format } from '../domain/types.js';
 import { at, MAX_TIMER_MS, readBoolean, readDuration, readEnum, readSection, readString, type FieldContext } from './fields.js';
+import { readPackageRules } from './package-rules.js';
 import { didYouMean, isPlainObject } from './problems.js';
 import { isPublicConnectionName, PUBLIC_CONNECTION_ASSET_ORIGINS, PUBLIC_CONNECTION_NAMES, PUBLIC_CONNECTION_URLS } from './public-connections.js';
 import { PUBLIC_CONNECTIONS, type ExternalConnection, type RefreshMode, type RepositoryConfig } from './types.js';
@@ -14,7 +15,7 @@ import { describeType } from './units.js';
 export const REFRESH_MODES: readonly RefreshMode[] = ['blocking', 'background'];
 
 const SETTING_KEYS = ['metadataTtl', 'refresh', 'ingestionDeadline', 'notFoundTtl', 'prefetch'] as const;
-const REPOSITORY_KEYS = ['description', 'upstreams', 'external', ...SETTING_KEYS] as const;
+const REPOSITORY_KEYS = ['description', 'upstreams', 'external', 'publish', 'packages', ...SETTING_KEYS] as const;
 
 export interface RepositorySettings {
   metadataTtlMs: Readonly<Record<Format, number>>;
@@ -89,6 +90,8 @@ export function readRepositories(value: unknown, defaults: RepositorySettings, c
       description: readString(section.description, '', at(repoCtx, 'description')),
       upstreams: upstreams.names,
       ...readSettings(section, defaults, repoCtx),
+      publish: readBoolean(section.publish, false, at(repoCtx, 'publish')),
+      packageRules: readPackageRules(section.packages, at(repoCtx, 'packages')),
       ...(external === undefined ? {} : { external }),
     };
     repositories.set(name, repository);

@@ -56,5 +56,7 @@ function repositoryToPlain(repository: RepositoryConfig): Record<string, unknown
     ingestionDeadline: formatDuration(repository.ingestionDeadlineMs),
     notFoundTtl: formatDuration(repository.notFoundTtlMs),
     prefetch: repository.prefetch,
+    ...(repository.publish ? { publish: true } : {}),
+    ...(repository.packageRules.length > 0 ? { packages: repository.packageRules.map((rule) => ({ ...rule })) } : {}),
   };
 }

@@ -1,4 +1,5 @@
 /** The validated, frozen configuration. Produced only by config/load.ts. */
+import type { PackageRule } from '../domain/origin-controls.js';
 import type { Format } from '../domain/types.js';
 
 /** Names of the public connections (DESIGN.md §1 table). */
@@ -55,6 +56,10 @@ export interface RepositoryConfig {
    * versions its dependencies would resolve to (and their `latest`), so the tree is retained.
    */
   prefetch: boolean;
+  /** Accepts publishes (npm publish, twine upload, mvn deploy) from clients with a token. */
+  publish: boolean;
+  /** Per-package origin controls (`packages:`), first match wins. */
+  packageRules: readonly PackageRule[];
 }
 
 export interface UpstreamSettings {

@@ -37,7 +37,20 @@ export interface RetainedVersion {
    * object of the packument), so that listings survive the upstream dropping it.
    */
   manifest: unknown;
-  /** Where the version came from. */
-  origin: { repository: string; connection?: string };
+  /**
+   * Where the version came from: the repository that fetched it through `connection`, copied it
+   * from another repository, or (`published`) had it published by a client, `publishedBy` naming
+   * the token's subject.
+   */
+  origin: { repository: string; connection?: string; published?: true; publishedBy?: string };
   retainedAt: string;
+}
+
+/** The package-level facts of a package published in a repository (issue 9). */
+export interface PublishedPackage {
+  /** npm's dist-tags, kept by `npm publish --tag` and `npm dist-tag`; empty for other formats. */
+  distTags: Record<string, string>;
+  /** ISO times. */
+  created: string;
+  modified: string;
 }

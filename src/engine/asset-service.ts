@@ -17,9 +17,10 @@ import type { UpstreamClient } from '../upstream/types.js';
 import type { AssetFill, AssetFiller } from './asset-fill.js';
 import { isOriginFailure, type OriginBreaker } from './breaker.js';
 import { locateAsset, offlineMiss } from './asset-locator.js';
-import { chainFor, unavailable, type ChainContext } from './chain.js';
+import { unavailable, type ChainContext } from './chain.js';
 import { withinDeadline } from './deadline.js';
 import { ingestionInProgress, type MetadataCache } from './metadata-cache.js';
+import { blockedNote, packageChain } from './package-chain.js';
 import type { CacheOutcome, NotFoundStore, Retention } from './ports.js';
 import type { IngestedVersion } from './prefetcher.js';
 
@@ -77,12 +78,12 @@ export class AssetService {
   }
 
   async serve<Doc>(protocol: FormatProtocol<Doc>, request: AssetRequest): Promise<ServedAsset> {
-    const stops = chainFor(this.#deps.chain, request.repository, protocol.format);
+    const { stops, upstreamBlocked } = await packageChain(this.#deps.chain, this.#deps.retention, request.repository, protocol.format, request.pkg);
     const failures: LarderError[] = [];
     const mutable = protocol.isMutableAsset?.(request.version, request.assetName) ?? false;
     let lostIn: string | undefined;
-    for (const { repository, gateway } of stops) {
-      const retained = mutable ? undefined : await this.#deps.retention.getVersion(repository.name, protocol.format, request.pkg, request.version);
+    for (const { repository, gateway, record } of stops) {
+      const retained = mutable || record === undefined || !Object.hasOwn(record.versions, request.version) ? undefined : record.versions[request.version];
       if (retained) {
         const served = await this.#serveRetained(retained, repository.name, request);
         if (served) return served;
@@ -108,7 +109,7 @@ export class AssetService {
       }
     }
     const searched = stops.map((stop) => stop.repository.name);
-    throw unavailable(`${request.pkg}@${request.version} (${request.assetName})`, searched, failures, lostIn);
+    throw unavailable(`${request.pkg}@${request.version} (${request.assetName})${blockedNote(upstreamBlocked)}`, searched, failures, lostIn);
   }
 
   async #serveRetained(retained: RetainedVersion, holder: string, request: AssetRequest): Promise<ServedAsset | undefined> {

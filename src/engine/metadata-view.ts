@@ -6,8 +6,9 @@ import type { Logger } from 'pino';
 import type { RetainedVersion } from '../domain/types.js';
 import { asLarderError, type LarderError } from '../errors.js';
 import type { FormatProtocol, UnionAudience } from '../formats/protocol.js';
-import { chainFor, metadataPolicy, unavailable, type ChainContext } from './chain.js';
+import { metadataPolicy, unavailable, type ChainContext } from './chain.js';
 import type { MetadataCache } from './metadata-cache.js';
+import { blockedNote, packageChain } from './package-chain.js';
 import type { CacheOutcome, Retention } from './ports.js';
 
 export interface MetadataView<Doc> {
@@ -40,15 +41,17 @@ export async function viewMetadata<Doc>(
   variant: string,
   audience: UnionAudience = 'resolver',
 ): Promise<MetadataView<Doc>> {
-  const stops = chainFor(deps.chain, requesting, protocol.format);
+  const { stops, upstreamBlocked } = await packageChain(deps.chain, deps.retention, requesting, protocol.format, pkg);
   const docs: Doc[] = [];
   const retained: RetainedVersion[] = [];
   const failures: LarderError[] = [];
   let outcome: CacheOutcome = 'hit';
   let freshUntil: number | undefined = Number.POSITIVE_INFINITY;
-  for (const { repository, gateway } of stops) {
-    const record = await deps.retention.getPackage(repository.name, protocol.format, pkg);
+  for (const { repository, gateway, record } of stops) {
     if (record) retained.push(...Object.values(record.versions));
+    if (record?.published !== undefined && protocol.publishedDocument !== undefined) {
+      docs.push(protocol.publishedDocument(pkg, record.published, Object.values(record.versions), variant));
+    }
     if (!gateway) continue;
     try {
       const upstreamBase = await deps.chain.connectionBase(repository);
@@ -67,7 +70,7 @@ export async function viewMetadata<Doc>(
   for (const failure of failures) deps.log.debug({ pkg, err: failure.message }, 'upstream failure while building metadata');
   const doc = protocol.union(docs, pkg, retained, variant, audience);
   const searched = stops.map((stop) => stop.repository.name);
-  if (doc === undefined) throw unavailable(`${protocol.format} package ${pkg}`, searched, failures);
+  if (doc === undefined) throw unavailable(`${protocol.format} package ${pkg}${blockedNote(upstreamBlocked)}`, searched, failures);
   const view: MetadataView<Doc> = { doc, outcome: docs.length === 0 && failures.length > 0 ? 'stale' : outcome, searched };
   return freshUntil === undefined ? view : { ...view, freshUntil };
 }

@@ -3,7 +3,7 @@
  * (formats/npm/protocol.ts, …); the engine's caching, retention and outage logic is shared.
  * Pure: no disk, no sockets.
  */
-import type { Format, RetainedVersion } from '../domain/types.js';
+import type { Format, PublishedPackage, RetainedVersion } from '../domain/types.js';
 
 /** A request for one metadata document of one package from one upstream. */
 export interface MetadataRequest {
@@ -72,6 +72,8 @@ export interface FormatProtocol<Doc> {
   /** Parses a body this protocol stored earlier. */
   decodeStored(body: string, pkg: string): Doc;
   hasVersion(doc: Doc, version: string): boolean;
+  /** The metadata variant that lists every version of a package (the publish guard reads it). */
+  readonly versionListVariant: string;
   /**
    * Variants whose document can give an asset's digest, the one to fetch first (the smallest).
    * Any cached one that lists the version will do: a version's digest never changes.
@@ -108,4 +110,9 @@ export interface FormatProtocol<Doc> {
    * must stay reachable by exact version) or only lists them (Unlisted versions vanish).
    */
   union(docs: Doc[], pkg: string, retained: RetainedVersion[], variant: string, audience: UnionAudience): Doc | undefined;
+  /**
+   * Formats with package-level metadata of their own (npm's dist-tags): the document a repository
+   * that publishes `pkg` contributes, placed in search order among the upstream documents.
+   */
+  publishedDocument?(pkg: string, published: PublishedPackage, versions: RetainedVersion[], variant: string): Doc;
 }

@@ -19,6 +19,7 @@ import { mavenProtocol } from '../formats/maven/protocol.js';
 import { isSnapshot } from '../formats/maven/version.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
+import type { PublishingDeps } from './writer-auth.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
 
@@ -29,6 +30,8 @@ export interface MavenHandlerDeps {
   blobs: Pick<BlobStore, 'readRange'>;
   background: BackgroundTasks;
   log: Logger;
+  /** Absent: every write is refused (405). */
+  publishing?: PublishingDeps;
 }
 
 /** Repository-wide files some clients probe for (Maven 3.9's prefix file, archetype catalogs). */

@@ -14,6 +14,8 @@ import type { UnionAudience } from '../formats/protocol.js';
 import { rewriteForClient } from '../formats/npm/tarball-url.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
+import { handleNpmWrite, npmWriteRequest } from './npm-publish.js';
+import type { PublishingDeps } from './writer-auth.js';
 import type { FormatHandler } from './router.js';
 import { bodyEtag, type PreparedResponse, type PreparedResponses } from './prepared-responses.js';
 import { serveAsset } from './serve-asset.js';
@@ -30,12 +32,20 @@ export interface NpmHandlerDeps {
   offline: boolean;
   blobs: Pick<BlobStore, 'readRange'>;
   prepared: PreparedResponses;
+  /** Absent: every write is refused (405). */
+  publishing?: PublishingDeps;
 }
 
 export function createNpmHandler(deps: NpmHandlerDeps): FormatHandler {
   return async (exchange, repository, rest, query) => {
-    const request = classifyNpmPath(rest);
     const method = exchange.req.method ?? 'GET';
+    const write = deps.publishing === undefined ? undefined : npmWriteRequest(method, rest, query);
+    // `?write=true` on a repository that publishes nothing is an ordinary read.
+    const reading = method === 'GET' || method === 'HEAD';
+    if (write !== undefined && deps.publishing !== undefined && (write.kind === 'dist-tags' || !reading || deps.publishing.publisher.accepts(repository))) {
+      return handleNpmWrite({ publishing: deps.publishing, metadata: deps.metadata }, exchange, repository, write);
+    }
+    const request = classifyNpmPath(rest);
     if (request.kind === 'passthrough') return forward(deps, exchange, repository, rest, query);
     if (method !== 'GET' && method !== 'HEAD') {
       throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${exchange.req.url}; larder serves GET and HEAD here`, { operation: 'npm.route' });

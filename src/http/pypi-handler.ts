@@ -16,6 +16,7 @@ import { PYPI_PAGE_VARIANT, pypiProtocol } from '../formats/pypi/protocol.js';
 import { renderHtml, renderJson, renderProjectList } from '../formats/pypi/render.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
+import type { PublishingDeps } from './writer-auth.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
 
@@ -25,6 +26,8 @@ export interface PypiHandlerDeps {
   chain: ChainContext;
   retention: Retention;
   blobs: Pick<BlobStore, 'readRange'>;
+  /** Absent: every write is refused (405). */
+  publishing?: PublishingDeps;
 }
 
 export function createPypiHandler(deps: PypiHandlerDeps): FormatHandler {

@@ -6,6 +6,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   E_USAGE: 400,
   E_BAD_REQUEST: 400,
   E_UNAUTHORIZED: 401,
+  E_FORBIDDEN: 403,
   E_NOT_FOUND: 404,
   E_REPOSITORY_UNKNOWN: 404,
   E_METHOD_NOT_ALLOWED: 405,

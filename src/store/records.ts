@@ -161,6 +161,14 @@ export class RetentionRecords {
     return outcome;
   }
 
+  /**
+   * Replaces a package record in one store write (publishing: versions and dist-tags together).
+   * `change` gets what is stored and returns the new record, or undefined to remove it.
+   */
+  async updatePackage(repository: string, format: Format, pkg: string, change: (current: PackageRecord | undefined) => PackageRecord | undefined): Promise<void> {
+    await this.#update(repository, format, pkg, change);
+  }
+
   /** Deletes a version's record; the package record goes with its last version. Returns what was removed. */
   async removeVersion(repository: string, format: Format, pkg: string, version: string): Promise<RetainedVersion | undefined> {
     let removed: RetainedVersion | undefined;

@@ -1,6 +1,6 @@
 /** The storage interfaces the engine talks to. Implementations live beside this file. */
 import type { Readable, Writable } from 'node:stream';
-import type { Format, RetainedVersion } from '../domain/types.js';
+import type { Format, PublishedPackage, RetainedVersion } from '../domain/types.js';
 
 export interface StoredBlob {
   integrity: string;
@@ -63,7 +63,10 @@ export interface PackageRecord {
   format: Format;
   package: string;
   versions: Record<string, RetainedVersion>;
+  /** Present once a version of the package was published in this repository (issue 9). */
+  published?: PublishedPackage;
 }
+
 
 /** A cached metadata document fetched from one external connection. */
 export interface MetadataEntry {

@@ -7,7 +7,7 @@ import { startTestLarder, type TestLarder } from '../helpers/larder.js';
 import { api, seededDataDir, type SeedVersion } from './seed.js';
 
 interface VersionsPage {
-  versions: Array<{ version: string; revision: string; status: string; origin: { repository: string; connection: string | null; retainedAt: string } }>;
+  versions: Array<{ version: string; revision: string; status: string; origin: { type: string; repository: string; connection: string | null; retainedAt: string } }>;
   defaultDisplayVersion: string | null;
   nextToken?: string;
 }
@@ -60,7 +60,7 @@ t.test('250 versions paged 100 at a time, in semver order', async (t) => {
   t.equal(pages, 3);
   t.same(seen, [...Array.from({ length: 248 }, (_, i) => `1.0.${i}`), '2.0.0', '3.0.0-rc.1']);
   const first = await api<VersionsPage>(larder.url, `versions?${q({ repository: R, format: 'npm', package: 'big', maxResults: '1' })}`);
-  t.same(first.body.versions[0], { version: '1.0.0', revision: 'rev-1.0.0', status: 'Published', origin: { repository: R, connection: 'custom', retainedAt: '2026-01-02T03:04:05.000Z' } });
+  t.same(first.body.versions[0], { version: '1.0.0', revision: 'rev-1.0.0', status: 'Published', origin: { type: 'external', repository: R, connection: 'custom', retainedAt: '2026-01-02T03:04:05.000Z' } });
   const all = await api<VersionsPage>(larder.url, `versions?${q({ repository: R, format: 'npm', package: 'big' })}`);
   t.equal(all.body.versions.length, 100, 'maxResults defaults to 100');
   const pre = await api<VersionsPage>(larder.url, `versions?${q({ repository: R, format: 'npm', package: 'pre' })}`);
@@ -106,7 +106,7 @@ t.test('describe a version with its assets', async (t) => {
     version: '1.0.0',
     revision: 'rev-1.0.0',
     status: 'Published',
-    origin: { repository: R, connection: 'custom', retainedAt: '2026-01-02T03:04:05.000Z' },
+    origin: { type: 'external', repository: R, connection: 'custom', retainedAt: '2026-01-02T03:04:05.000Z' },
     assets: [
       {
         name: '@acme/util-1.0.0.bin',

@@ -14,6 +14,8 @@ t.test('a repositories section replaces the default set and keeps its order', as
     ingestionDeadlineMs: 40_000,
     notFoundTtlMs: 600_000,
     prefetch: true,
+    publish: false,
+    packageRules: [],
   });
   t.same(problemsOf('repositories: {}'), [{ path: 'repositories', message: 'define at least one repository' }]);
 });

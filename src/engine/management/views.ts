@@ -53,7 +53,7 @@ export interface VersionView {
   version: string;
   revision: string;
   status: VersionStatus;
-  origin: { repository: string; connection: string | null; retainedAt: string };
+  origin: { type: 'published' | 'external' | 'internal'; repository: string; connection: string | null; publishedBy?: string; retainedAt: string };
 }
 
 export interface AssetView {
@@ -78,7 +78,13 @@ export function versionView(version: RetainedVersion): VersionView {
     version: version.version,
     revision: version.revision,
     status: version.status,
-    origin: { repository: version.origin.repository, connection: version.origin.connection ?? null, retainedAt: version.retainedAt },
+    origin: {
+      type: version.origin.published === true ? 'published' : version.origin.connection === undefined ? 'internal' : 'external',
+      repository: version.origin.repository,
+      connection: version.origin.connection ?? null,
+      ...(version.origin.publishedBy === undefined ? {} : { publishedBy: version.origin.publishedBy }),
+      retainedAt: version.retainedAt,
+    },
   };
 }
 

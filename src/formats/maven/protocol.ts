@@ -33,6 +33,7 @@ function variantVersion(variant: string, operation: string): string | undefined 
 export const mavenProtocol: FormatProtocol<MavenMetadata> = {
   format: 'maven',
   assetMetadataVariants: [],
+  versionListVariant: ARTIFACT_VARIANT,
 
   metadataRequest(upstreamBase, pkg, variant) {
     const version = variantVersion(variant, 'maven.metadataRequest');

@@ -11,6 +11,7 @@ import { mergeRetained } from './merge.js';
 import { packumentPath, tarballFilename } from './names.js';
 import { dependencyRanges, MAX_DOCUMENT_DEPTH, modifiedAt, nestedDeeperThan, parsePackument, tarballDigest, versionManifest, type Packument } from './packument.js';
 import { prefetchPicks } from './prefetch.js';
+import { publishedPackument } from './published.js';
 import { upstreamTarballPath } from './tarball-url.js';
 
 export type NpmVariant = 'full' | 'abbreviated';
@@ -38,6 +39,7 @@ function unionDocuments(docs: Packument[]): Packument | undefined {
 export const npmProtocol: FormatProtocol<Packument> = {
   format: 'npm',
   assetMetadataVariants: ['abbreviated', 'full'],
+  versionListVariant: 'abbreviated',
 
   metadataRequest(upstreamBase, pkg, variant) {
     const url = new URL(packumentPath(pkg), upstreamBase);
@@ -98,6 +100,10 @@ export const npmProtocol: FormatProtocol<Packument> = {
 
   assetListing() {
     return undefined;
+  },
+
+  publishedDocument(pkg, published, versions, variant) {
+    return publishedPackument(pkg, published, versions, variant === 'abbreviated');
   },
 
   union(docs, pkg, retained: RetainedVersion[], variant, audience) {

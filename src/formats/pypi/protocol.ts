@@ -48,6 +48,7 @@ function unverifiable(pkg: string, what: string): LarderError {
 export const pypiProtocol: FormatProtocol<ProjectPage> = {
   format: 'pypi',
   assetMetadataVariants: [PYPI_PAGE_VARIANT],
+  versionListVariant: PYPI_PAGE_VARIANT,
 
   metadataRequest(upstreamBase, pkg, variant) {
     checkVariant(variant, 'pypi.metadataRequest');
