@@ -29,6 +29,11 @@ export interface NpmRegistryResolverOptions {
   run?: NpmRunner;
   /** Defaults to 10 s. */
   timeoutMs?: number;
+  /**
+   * The registry npm had before `larder login` pointed it at larder (kept in the data dir):
+   * when npm's answer is larder itself, this is the upstream, before npm's built-in default.
+   */
+  saved?: () => Promise<string | undefined>;
 }
 
 export interface NpmRegistryResolver {
@@ -77,6 +82,8 @@ async function discover(options: NpmRegistryResolverOptions): Promise<string> {
   const self = options.self();
   if (self === undefined || !pointsAtSelf(new URL(first), self)) return first;
 
+  const saved = await options.saved?.();
+  if (saved !== undefined && !pointsAtSelf(new URL(saved), self)) return saved;
   // npm is pointed at larder (as the README suggests): ask for npm's default without the user config.
   const dir = await mkdtemp(join(tmpdir(), 'larder-npmrc-'));
   try {

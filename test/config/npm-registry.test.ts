@@ -102,6 +102,19 @@ t.test('when npm points at larder itself, asks again without the user config', a
   await t.rejects(stat(emptyConfig), { code: 'ENOENT' }, 'the temp user config is removed');
 });
 
+t.test('when npm points at larder itself, the registry saved by larder login comes first', async (t) => {
+  const fake = await fakeNpm(t.testdir(FIXTURE));
+  await fake.answer('http://127.0.0.1:7878/npm/default/', 'https://npm-default.example/');
+  t.equal(await resolver(fake, { saved: async () => 'https://registry.corp.example/' }).resolve(), 'https://registry.corp.example/', 'the saved registry, not npm\'s default');
+  t.equal((await fake.calls()).length, 1, 'npm was asked once, not again without the user config');
+  const loops = await fakeNpm(t.testdir(FIXTURE));
+  await loops.answer('http://127.0.0.1:7878/npm/default/', 'https://npm-default.example/');
+  t.equal(await resolver(loops, { saved: async () => 'http://localhost:7878/npm/x/' }).resolve(), 'https://npm-default.example/', 'a saved registry that is larder itself is passed over');
+  const direct = await fakeNpm(t.testdir(FIXTURE));
+  await direct.answer('https://registry.corp.example/npm');
+  t.equal(await resolver(direct, { saved: async () => 'https://old.example/' }).resolve(), 'https://registry.corp.example/npm/', 'npm pointing elsewhere wins over the saved one');
+});
+
 t.test('both answers point at larder: E_CONFIG_INVALID saying how to fix it', async (t) => {
   const fake = await fakeNpm(t.testdir(FIXTURE));
   await fake.answer('http://localhost:7878/npm/default/', 'http://127.0.0.1:7878/');

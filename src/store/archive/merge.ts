@@ -68,14 +68,20 @@ export function mergePackage(current: PackageRecord | undefined, incoming: Packa
     merge.added.push(key);
     changes.set(key, version);
   }
-  if (changes.size === 0) return merge;
+  // A package published in the repository keeps its tags as they are here; the archive's are
+  // taken only when this data dir never had it published.
+  const published = current?.published ?? incoming.published;
+  if (changes.size === 0) {
+    if (current !== undefined && current.published === undefined && published !== undefined) merge.next = { ...current, published };
+    return merge;
+  }
   const versions: Record<string, RetainedVersion> = {};
   for (const key of Object.keys(current?.versions ?? {})) {
     const kept = versionOf(current, key);
     if (kept !== undefined) setOwn(versions, key, kept);
   }
   for (const [key, version] of changes) setOwn(versions, key, version);
-  merge.next = { repository: incoming.repository, format: incoming.format, package: incoming.package, versions };
+  merge.next = { repository: incoming.repository, format: incoming.format, package: incoming.package, versions, ...(published === undefined ? {} : { published }) };
   return merge;
 }
 

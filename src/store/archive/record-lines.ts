@@ -6,7 +6,7 @@
  * refuses a line that is not one of these shapes.
  */
 import { REPOSITORY_NAME } from '../../domain/repository-graph.js';
-import { FORMATS, VERSION_STATUSES, type Format, type RetainedVersion } from '../../domain/types.js';
+import { FORMATS, VERSION_STATUSES, type Format, type PublishedPackage, type RetainedVersion } from '../../domain/types.js';
 import { parseIntegrity } from '../../domain/integrity.js';
 import type { MetadataEntry, PackageRecord } from '../types.js';
 
@@ -79,7 +79,16 @@ export function checkPackageRecord(value: unknown): PackageRecord {
   const checked = { repository: repositoryName(record.repository), format: format(record.format), package: text(record.package, 'package') } as PackageRecord;
   const versions = fields(record.versions, 'versions');
   for (const key of Object.keys(versions)) checkVersion(versions[key], key, checked);
-  return { ...checked, versions: versions as Record<string, RetainedVersion> };
+  const published = record.published === undefined ? undefined : checkPublished(record.published);
+  return { ...checked, versions: versions as Record<string, RetainedVersion>, ...(published === undefined ? {} : { published }) };
+}
+
+/** A published package's own facts (issue 9): its dist-tags and times. */
+function checkPublished(value: unknown): PublishedPackage {
+  const published = fields(value, 'published');
+  const tags = fields(published.distTags, 'published.distTags');
+  for (const [tag, version] of Object.entries(tags)) text(version, `published.distTags.${tag}`);
+  return { distTags: tags as Record<string, string>, created: text(published.created, 'published.created'), modified: text(published.modified, 'published.modified') };
 }
 
 function checkMetadataEntry(value: unknown): MetadataEntry {
