@@ -46,7 +46,9 @@ function readRule(raw: unknown, ctx: FieldContext): PackageRule | undefined {
   const publish = readControl(section.publish, at(ctx, 'publish'));
   const upstream = readControl(section.upstream, at(ctx, 'upstream'));
   if (publish === undefined && upstream === undefined) {
-    ctx.problems.add(ctx.path, 'a rule says publish: allow|block, upstream: allow|block, or both');
+    // A misspelt control was reported at its own path already: one mistake, one problem.
+    const given = (value: unknown): boolean => value !== undefined && value !== null;
+    if (!given(section.publish) && !given(section.upstream)) ctx.problems.add(ctx.path, 'a rule says publish: allow|block, upstream: allow|block, or both');
     return undefined;
   }
   if (format === 'none') return undefined;

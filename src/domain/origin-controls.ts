@@ -45,8 +45,16 @@ export function matchesPackage(pattern: string, pkg: string): boolean {
   return patternRegExp(pattern).test(pkg);
 }
 
+/**
+ * PyPI treats runs of `-`, `_` and `.` as one `-` (PEP 503), and larder keys PyPI packages by that
+ * form: a rule for `My_Tool` must match `my-tool`, so both sides are compared in it.
+ */
+function comparable(format: Format, name: string): string {
+  return format === 'pypi' ? name.replace(/[-_.]+/g, '-') : name;
+}
+
 export function ruleFor(rules: readonly PackageRule[], format: Format, pkg: string): PackageRule | undefined {
-  return rules.find((rule) => (rule.format === undefined || rule.format === format) && matchesPackage(rule.match, pkg));
+  return rules.find((rule) => (rule.format === undefined || rule.format === format) && matchesPackage(comparable(format, rule.match), comparable(format, pkg)));
 }
 
 /** The controls for `pkg` in a repository with `rules`; `publishedHere` when it has published versions of it. */

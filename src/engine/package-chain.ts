@@ -15,6 +15,8 @@ import type { Retention } from './ports.js';
 export interface PackageStop extends ChainStop {
   /** What this repository retains of the package (read once for the whole search). */
   record: PackageRecord | undefined;
+  /** Whether this repository is a gateway before the origin controls switch it off. */
+  connected: boolean;
 }
 
 export interface PackageChain {
@@ -28,11 +30,12 @@ export async function packageChain(chain: ChainContext, retention: Pick<Retentio
   let upstreamBlocked: PackageChain['upstreamBlocked'];
   for (const stop of chainFor(chain, requesting, format)) {
     const record = await retention.getPackage(stop.repository.name, format, pkg);
-    stops.push({ ...stop, record });
-    if (upstreamBlocked !== undefined) continue;
+    stops.push({ ...stop, record, connected: stop.gateway });
+    // A rule outranks "published here" as the reason: the publish guard trusts only a rule.
+    if (upstreamBlocked?.because === 'rule') continue;
     const controls = originControls(stop.repository.packageRules, format, pkg, record?.published !== undefined);
-    if (controls.upstream === 'block' && controls.upstreamBecause !== 'default') {
-      upstreamBlocked = { by: stop.repository.name, because: controls.upstreamBecause };
+    if (controls.upstream === 'block' && (controls.upstreamBecause === 'rule' || upstreamBlocked === undefined)) {
+      upstreamBlocked = { by: stop.repository.name, because: controls.upstreamBecause === 'rule' ? 'rule' : 'published here' };
     }
   }
   if (upstreamBlocked === undefined) return { stops };

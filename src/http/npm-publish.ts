@@ -17,7 +17,7 @@ import { classifyNpmWritePath, type NpmWriteRequest } from '../formats/npm/write
 import { highestVersion } from '../formats/npm/merge.js';
 import type { Exchange } from './exchange.js';
 import { readJsonBody } from './json-body.js';
-import { requireWriter, type PublishingDeps } from './writer-auth.js';
+import { admitWriter, type PublishingDeps } from './writer-auth.js';
 
 /** A publish body carries the tarball in base64: a third more than the tarball itself. */
 const MAX_PUBLISH_BODY_BYTES = 256 * 1024 * 1024;
@@ -45,13 +45,7 @@ export async function handleNpmWrite(deps: NpmWriteDeps, exchange: Exchange, rep
   exchange.facts.package = request.name;
   if (request.kind === 'dist-tags' && (method === 'GET' || method === 'HEAD')) return sendTags(deps, exchange, repository, request.name);
   const { publisher } = deps.publishing;
-  // Before the token: whoever asks, this repository takes no writes, and the answer says how to change that.
-  if (!publisher.accepts(repository)) {
-    throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is a publish, and repository ${repository} does not accept publishes; set publish: true on it in the config, or publish to a repository that does`, {
-      operation: OPERATION,
-    });
-  }
-  const user = requireWriter(exchange, deps.publishing.authenticate);
+  const user = admitWriter(deps.publishing, exchange, repository, `${method} is a publish`);
   if (request.kind === 'dist-tags') return changeTag(deps, exchange, repository, request.name, request.tag, method);
   if (request.kind === 'tarball') {
     // npm deletes the tarball after the PUT that dropped its version: nothing is left to do

@@ -31,11 +31,16 @@ const SAFE_HOST = /^(?=.{1,260}$)(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})
 const HOST_NAME = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/;
 /** A client must send its headers within this: a slow trickle must not hold a socket for minutes. */
 const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * The whole request, body included, must arrive within this. Publishes carry bodies of up to
+ * 1 GiB (engine/publishing/upload.ts): 30 minutes is that at about 600 KB/s.
+ */
+const REQUEST_TIMEOUT_MS = 30 * 60_000;
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const server = createServer(
     // Host is checked in handle(), where a missing one gets a JSON answer and a log line.
-    { maxHeaderSize: 16 * 1024, requireHostHeader: false, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 60_000, connectionsCheckingInterval: 1_000 },
+    { maxHeaderSize: 16 * 1024, requireHostHeader: false, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 },
     (req, res) => {
       void handle(options, req, res);
     },

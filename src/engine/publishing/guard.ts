@@ -31,14 +31,14 @@ export interface PublishTarget {
 const OPERATION = 'publish.guard';
 
 /**
- * Throws E_FORBIDDEN, E_CONFLICT, or the upstream's error when it cannot be asked; returns the
+ * Throws E_METHOD_NOT_ALLOWED, E_FORBIDDEN, E_CONFLICT, or the upstream's error when it cannot be asked; returns the
  * version already published there when this publish only adds files to it.
  */
 export async function admitPublish<Doc>(deps: PublishGuardDeps, protocol: FormatProtocol<Doc>, target: PublishTarget): Promise<RetainedVersion | undefined> {
   const repository = requireRepository(deps.chain, target.repository);
   const what = `${protocol.format} package ${target.pkg}@${target.version}`;
   if (!repository.publish) {
-    throw new LarderError('E_FORBIDDEN', `repository ${repository.name} does not accept publishes; set publish: true on it in the config, or publish to a repository that does`, {
+    throw new LarderError('E_METHOD_NOT_ALLOWED', `repository ${repository.name} does not accept publishes; set publish: true on it in the config, or publish to a repository that does`, {
       operation: OPERATION,
     });
   }
@@ -55,7 +55,9 @@ export async function admitPublish<Doc>(deps: PublishGuardDeps, protocol: Format
     if (held !== undefined && Object.hasOwn(held, target.version)) {
       throw conflict(`${what} already exists in ${stop.repository.name}, an upstream of ${repository.name}; a version that comes from upstream cannot be published over`);
     }
-    if (stop.gateway && upstreamBlocked === undefined) await checkConnection(deps, protocol, stop.repository, target, what, repository.name);
+    // Only an explicit rule vouches that the name is the team's alone; a package blocked from
+    // upstream just because it was published here still may not take a version the public has.
+    if (stop.connected && upstreamBlocked?.because !== 'rule') await checkConnection(deps, protocol, stop.repository, target, what, repository.name);
   }
   return undefined;
 }
@@ -99,7 +101,8 @@ async function checkConnection<Doc>(deps: PublishGuardDeps, protocol: FormatProt
       failure.code === 'E_OFFLINE' ? 'E_CONFLICT' : failure.code,
       `cannot publish ${what}: larder could not check that ${connection} (through ${gateway.name}) does not have it: ${failure.message}. ` +
         `Try again when it answers, or add a packages rule with upstream: block for ${target.pkg} in ${into} so it is never taken from there`,
-      { operation: OPERATION, cause: failure },
+      // The failing operation stays: an upstream document over a limit is the upstream's fault (502).
+      { operation: failure.operation ?? OPERATION, cause: failure },
     );
   }
 }

@@ -92,6 +92,12 @@ export async function updatePublished(
     }
     const next = change({ ...current, published: current.published });
     if (Object.keys(next.versions).length === 0) return undefined;
+    // Once no published version is left the package is no longer this team's: drop the
+    // package-level record so the public versions are no longer blocked (origin-controls.ts).
+    if (!Object.values(next.versions).some((version) => version.origin.published === true)) {
+      const { published: _dropped, ...rest } = current;
+      return { ...rest, versions: next.versions };
+    }
     return { ...current, versions: next.versions, published: { ...current.published, distTags: next.distTags, modified: where.now.toISOString() } };
   });
 }
