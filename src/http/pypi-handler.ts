@@ -1,7 +1,8 @@
 /**
  * The PyPI simple API at `/pypi/REPO/`: `simple/` (project list), `simple/PROJECT/` (PEP 503 HTML
  * or PEP 691 JSON by content negotiation) and `files/PROJECT/FILE` (distributions and their
- * PEP 658 `.metadata`). Non-canonical project URLs redirect to the canonical one.
+ * PEP 658 `.metadata`). Non-canonical project URLs redirect to the canonical one. `POST` to the
+ * repository's root (or `legacy/`) is `twine upload` (pypi-upload.ts); other writes are 405.
  */
 import type { AssetService } from '../engine/asset-service.js';
 import type { ChainContext } from '../engine/chain.js';
@@ -16,6 +17,7 @@ import { PYPI_PAGE_VARIANT, pypiProtocol } from '../formats/pypi/protocol.js';
 import { renderHtml, renderJson, renderProjectList } from '../formats/pypi/render.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
+import { handlePypiUpload, isPypiUploadPath } from './pypi-upload.js';
 import type { PublishingDeps } from './writer-auth.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
@@ -34,6 +36,8 @@ export function createPypiHandler(deps: PypiHandlerDeps): FormatHandler {
   return async (exchange, repository, rest, query) => {
     const method = exchange.req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
+      // twine upload: the legacy upload API, at the repository's root as at PyPI's /legacy/.
+      if (method === 'POST' && deps.publishing !== undefined && isPypiUploadPath(rest)) return handlePypiUpload(deps.publishing, exchange, repository);
       throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${exchange.req.url}; the simple API is read-only (GET and HEAD)`, { operation: 'pypi.route' });
     }
     const base = `${exchange.origin}/pypi/${repository}/`;
