@@ -19,6 +19,7 @@ import { mavenProtocol } from '../formats/maven/protocol.js';
 import { isSnapshot } from '../formats/maven/version.js';
 import type { BlobStore } from '../store/types.js';
 import type { Exchange } from './exchange.js';
+import { handleMavenPut } from './maven-deploy.js';
 import type { PublishingDeps } from './writer-auth.js';
 import type { FormatHandler } from './router.js';
 import { serveAsset } from './serve-asset.js';
@@ -41,6 +42,8 @@ export function createMavenHandler(deps: MavenHandlerDeps): FormatHandler {
   const ingested = new Set<string>();
   return async (exchange, repository, rest) => {
     const method = exchange.req.method ?? 'GET';
+    // mvn deploy (maven-deploy.ts); every other write is refused.
+    if (method === 'PUT' && deps.publishing !== undefined) return handleMavenPut({ publishing: deps.publishing, digests: deps.digests }, exchange, repository, rest);
     if (method !== 'GET' && method !== 'HEAD') {
       throw new LarderError('E_METHOD_NOT_ALLOWED', `${method} is not supported on ${exchange.req.url}; this repository serves GET and HEAD`, { operation: 'maven.route' });
     }

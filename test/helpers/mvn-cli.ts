@@ -81,6 +81,8 @@ export interface MvnRunOptions {
   retries?: number;
   /** Per-request read timeout; default 30 s. */
   requestTimeoutMs?: number;
+  /** A `<server>` in settings.xml: credentials for the pom's repository of that id (a deploy's). */
+  server?: { id: string; username: string; password: string };
   /** Extra arguments before the goals (e.g. `-X`, `-e`, `-Dkey=value`). */
   args?: string[];
   /** The environment to isolate; default process.env (tests pass a hostile one to prove isolation). */
@@ -152,6 +154,15 @@ function settingsXml(options: MvnRunOptions): string {
     '<settings xmlns="http://maven.apache.org/SETTINGS/1.2.0">',
     `  <localRepository>${xmlEscape(options.localRepo)}</localRepository>`,
     '  <interactiveMode>false</interactiveMode>',
+    ...(options.server === undefined
+      ? []
+      : [
+          '  <servers><server>',
+          `    <id>${xmlEscape(options.server.id)}</id>`,
+          `    <username>${xmlEscape(options.server.username)}</username>`,
+          `    <password>${xmlEscape(options.server.password)}</password>`,
+          '  </server></servers>',
+        ]),
     '  <mirrors>',
     '    <mirror>',
     '      <id>larder</id>',
