@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { editConfigFile, reloadConfig, type ConfigSource } from './config/edit.js';
 import { createNpmRegistryResolver } from './config/npm-registry.js';
 import { isLoopbackHost } from './config/validate.js';
+import { readSavedNpmRegistry } from './login/npm-registry-memory.js';
 import type { LarderConfig, RepositoryConfig } from './config/types.js';
 import { AssetFiller } from './engine/asset-fill.js';
 import { AssetService } from './engine/asset-service.js';
@@ -106,7 +107,7 @@ export async function startLarder(config: LarderConfig, options: StartOptions): 
     const address = built.server?.address();
     return address !== null && typeof address === 'object' ? { host: config.listen.host, port: (address as AddressInfo).port } : undefined;
   };
-  const npmRegistry = createNpmRegistryResolver({ self: listening });
+  const npmRegistry = createNpmRegistryResolver({ self: listening, saved: () => readSavedNpmRegistry(config.dataDir) });
   // The one mutable config: requests read it when they start, reloads swap it whole.
   const holder = new ConfigHolder(config);
   const source = options.source;

@@ -12,6 +12,7 @@ import { configCommand } from './cli/config.js';
 import { EXIT_USAGE, exitCodeFor, reportError } from './cli/exit.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { exportCommand, importCommand } from './cli/archive.js';
+import { loginCommand, logoutCommand } from './cli/login.js';
 import { gcCommand, verifyCommand } from './cli/maintenance.js';
 import { packagesCommand } from './cli/packages.js';
 import { reloadCommand } from './cli/reload.js';
@@ -51,6 +52,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     .command(exportCommand(io, select))
     .command(importCommand(io, select))
     .command(tokenCommand(io, select))
+    .command(loginCommand(io, select))
+    .command(logoutCommand(io, select))
     .strict()
     .demandCommand(1, 'give a command: serve or config (or, against a running daemon: repos, packages, versions, warm)')
     .recommendCommands()

@@ -44,21 +44,43 @@ export function tokenCommand(io: CliIo, select: SelectAction): CommandModule {
   };
 }
 
-export async function createTokenCommand(args: TokenArgs, io: CliIo): Promise<number> {
-  const ttl = parseDuration(args.ttl);
-  if (!ttl.ok) throw new LarderError('E_USAGE', `--ttl: ${ttl.message}`, { operation: 'cli.token' });
+/** A token request checked: its life in ms and whom it is for. */
+export interface TokenRequest {
+  ttlMs: number;
+  name: string;
+}
+
+/** Checks `--ttl` (1 s to 12 h) and the name (default: the user's name); E_USAGE under `operation`. */
+export function checkTokenRequest(ttlText: string, nameText: string | undefined, operation: string): TokenRequest {
+  const ttl = parseDuration(ttlText);
+  if (!ttl.ok) throw new LarderError('E_USAGE', `--ttl: ${ttl.message}`, { operation });
   if (ttl.value < 1000 || ttl.value > MAX_TOKEN_TTL_MS) {
-    throw new LarderError('E_USAGE', `--ttl must be from 1s to 12h (a leaked token is worth little for long), got ${args.ttl}`, { operation: 'cli.token' });
+    throw new LarderError('E_USAGE', `--ttl must be from 1s to 12h (a leaked token is worth little for long), got ${ttlText}`, { operation });
   }
-  const name = args.name ?? userInfo().username;
-  if (name.trim() === '' || [...name].some((char) => char.charCodeAt(0) < 0x20)) throw new LarderError('E_USAGE', '--name must be printable text', { operation: 'cli.token' });
-  const config = await loadConfig({ file: args.config, overrides: args.dataDir === undefined ? {} : { dataDir: args.dataDir }, env: io.env, cwd: io.cwd ?? process.cwd() });
+  const name = nameText ?? userInfo().username;
+  if (name.trim() === '' || [...name].some((char) => char.charCodeAt(0) < 0x20)) throw new LarderError('E_USAGE', '--name must be printable text', { operation });
+  return { ttlMs: ttl.value, name };
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/** Signs a token with the data dir's secret (made on first use): what `token create` prints and `larder login` writes. */
+export async function issueToken(dataDir: string, request: TokenRequest, nowMs: number = Date.now()): Promise<IssuedToken> {
   const { tokenSecret } = await import('../store/secret.js');
-  const now = Date.now();
-  const token = createToken(await tokenSecret(config.dataDir), name, ttl.value, now);
+  const token = createToken(await tokenSecret(dataDir), request.name, request.ttlMs, nowMs);
+  return { token, expiresAt: new Date(nowMs + request.ttlMs) };
+}
+
+export async function createTokenCommand(args: TokenArgs, io: CliIo): Promise<number> {
+  const request = checkTokenRequest(args.ttl, args.name, 'cli.token');
+  const config = await loadConfig({ file: args.config, overrides: args.dataDir === undefined ? {} : { dataDir: args.dataDir }, env: io.env, cwd: io.cwd ?? process.cwd() });
+  const { token, expiresAt } = await issueToken(config.dataDir, request);
   io.stdout(`${token}\n`);
   io.stderr(
-    `token for ${name}, valid until ${new Date(now + ttl.value).toISOString()}. ` +
+    `token for ${request.name}, valid until ${expiresAt.toISOString()}. ` +
       'npm: //HOST:PORT/npm/REPO/:_authToken=TOKEN in .npmrc; pip: index-url = http://user:TOKEN@HOST:PORT/pypi/REPO/simple/; ' +
       'Maven: <server><id>larder</id><username>user</username><password>TOKEN</password></server> in settings.xml\n',
   );

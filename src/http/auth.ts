@@ -15,7 +15,8 @@ export type Authenticator = (req: IncomingMessage) => TokenClaims;
 export const AUTH_CHALLENGE = 'Basic realm="larder", charset="UTF-8"';
 
 const HOW_TO =
-  'make one with `larder token create` and give it to npm as _authToken, to pip as https://user:TOKEN@host/…, to Maven as the server password in settings.xml';
+  '`larder login --tool TOOL` writes one into the client configuration; or make one with `larder token create` and give it to npm as _authToken, ' +
+  'to pip as https://user:TOKEN@host/…, to twine as -u larder -p TOKEN, to Maven as the server password in settings.xml';
 
 /** The token a request carries, or undefined. */
 export function presentedToken(header: string | undefined): string | undefined {
