@@ -59,7 +59,7 @@ export async function handleNpmWrite(deps: NpmWriteDeps, exchange: Exchange, rep
     case 'HEAD':
       return sendWriteView(deps, exchange, repository, request.name);
     case 'PUT': {
-      const body = await readJsonBody(exchange.req, OPERATION, MAX_PUBLISH_BODY_BYTES);
+      const body = await readJsonBody(exchange.req, 'http.npm-publish', MAX_PUBLISH_BODY_BYTES);
       const parsed = parseNpmWriteBody(body, request.name, publisher.now());
       if (parsed.kind === 'publish') return publish(deps, exchange, repository, request.name, parsed, user);
       return changeDocument(deps, exchange, repository, request.name, parsed);

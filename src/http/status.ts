@@ -30,13 +30,12 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** Statuses of errors that happened upstream of a request that was itself fine. */
 export function statusFor(code: ErrorCode, operation: string | undefined): number {
-  // Over a size limit: an upstream's document (502, whichever layer passed the error on: the
-  // operations that read upstream bodies are metadata.* and asset.*), else the client's request
-  // (413, a URL 414).
+  // Over a size limit: the client's request (413, a URL 414) or an upstream's document (502,
+  // whichever layer passed the error on).
   if (code === 'E_TOO_LARGE') {
     if (operation === 'http.url') return 414;
-    const upstreamSide = operation !== undefined && ['metadata.', 'asset.'].some((prefix) => operation.startsWith(prefix));
-    return upstreamSide ? 502 : 413;
+    const clientSide = operation !== undefined && ['api.', 'http.', 'publish.'].some((prefix) => operation.startsWith(prefix));
+    return clientSide ? 413 : 502;
   }
   return HTTP_STATUS[code];
 }

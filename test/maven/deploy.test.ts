@@ -254,6 +254,15 @@ t.test('bodies: no Content-Length is refused, a client that hangs up leaves noth
   t.equal(chunked.status, 400, 'a chunked body is refused');
   t.match(chunked.body, /has no Content-Length; send the file with its length/);
 
+  let huge: ReturnType<typeof httpRequest> | undefined;
+  const tooLarge = await send(url, { ...auth, 'content-length': String(2 * 1024 ** 3) }, (req) => {
+    huge = req;
+    req.write(jar.bytes.subarray(0, 10));
+  });
+  huge?.destroy();
+  t.equal(tooLarge.status, 413, 'a file declared over the 1 GiB a publish takes: 413, answered before the body');
+  t.match(tooLarge.body, /is 2147483648 bytes, more than the 1073741824 larder accepts in one publish/);
+
   const abort = httpRequest(url, { method: 'PUT', headers: { ...auth, 'content-length': String(jar.bytes.length) } });
   abort.on('error', () => undefined); // the hang-up is the point
   abort.write(jar.bytes.subarray(0, 100));
