@@ -315,6 +315,21 @@ t.test('bad forms are refused with 400 naming the problem, nothing retained', as
   const two = await send(twineUpload(spec, wheel), { extraFiles: [{ name: 'content', filename: wheel.filename, bytes: wheel.bytes }] });
   t.equal(two.status, 400, 'a second file: 400');
   t.match(two.error, /a second file \("content"\) after "content"; one upload is one file/);
+  // twine --sign sends a detached signature as a file part before the upload; PyPI drops them.
+  const signedSpec = { name: 'signed-form', version: '1.0.0' };
+  const signedWheel = buildWheel(signedSpec);
+  const content = { name: 'content', filename: signedWheel.filename, bytes: signedWheel.bytes };
+  const signature = { name: 'gpg_signature', filename: `${signedWheel.filename}.asc`, bytes: Buffer.from('-----BEGIN PGP SIGNATURE-----\nnot checked\n-----END PGP SIGNATURE-----\n') };
+  const oversized = twineUpload(signedSpec, signedWheel);
+  oversized.file = { ...signature, bytes: Buffer.alloc(65 * 1024, 'x') };
+  const tooBig = await send(oversized, { extraFiles: [content] });
+  t.equal(tooBig.status, 413, 'a signature over 64 KiB: 413');
+  t.match(tooBig.error, /the form part "gpg_signature" is larger than the 65536 bytes larder reads of it/);
+  t.equal((await described('team', signedSpec.name, signedSpec.version)).status, 404, 'nothing retained');
+  const signed = twineUpload(signedSpec, signedWheel);
+  signed.file = signature;
+  t.equal((await send(signed, { extraFiles: [content] })).status, 200, 'a signature before the file is read and dropped; the upload succeeds');
+  t.equal((await described('team', signedSpec.name, signedSpec.version)).status, 200, 'and the version is retained');
   const notMultipart = await post(endpoint(), Buffer.from('name=bad-form'), { 'content-type': 'application/x-www-form-urlencoded', ...basic(token) });
   t.equal(notMultipart.status, 400, 'not multipart: 400');
   t.match(notMultipart.error, /an upload is a multipart\/form-data POST/);
